@@ -1,0 +1,31 @@
+import { processIO, UsageError, type CliIO } from './io';
+import { scanCommand, SCAN_USAGE } from './scan-command';
+
+type Command = (argv: string[], io: CliIO) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  scan: scanCommand,
+};
+
+const USAGE = ['usage:', `  ${SCAN_USAGE}`].join('\n');
+
+/** Runs one command; returns the exit code (0 done, 1 failed, 2 bad arguments or unreadable input). */
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  const cmd = name ? COMMANDS[name] : undefined;
+  if (!cmd) {
+    io.err(name && name !== '--help' ? `cleardisc: unknown command "${name}"\n${USAGE}\n` : `${USAGE}\n`);
+    return name && name !== '--help' ? 2 : 0;
+  }
+  try {
+    return await cmd(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`cleardisc ${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    // One line, no stack: messages from the core carry no patient identity by construction.
+    io.err(`cleardisc ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,35 @@
+/** SOP classes whose pixels usually carry text or faces: ultrasound, captures, photographs, documents. */
+const RISKY_SOP_CLASS_PREFIXES = [
+  '1.2.840.10008.5.1.4.1.1.6', // Ultrasound Image Storage (and retired)
+  '1.2.840.10008.5.1.4.1.1.3', // Ultrasound Multi-frame (and retired)
+  '1.2.840.10008.5.1.4.1.1.7', // Secondary Capture and its multi-frame variants
+  '1.2.840.10008.5.1.4.1.1.77.1', // Visible Light: endoscopy, microscopy, photography, video
+  '1.2.840.10008.5.1.4.1.1.104', // Encapsulated documents (PDF, CDA, STL, OBJ, MTL)
+];
+
+/** Modalities that usually carry burned-in text or recognisable features. */
+const RISKY_MODALITIES = new Set(['US', 'IVUS', 'SC', 'OT', 'XC', 'ES', 'GM', 'SM', 'OP', 'DOC', 'VL', 'TG']);
+
+export const ENCAPSULATED_DOCUMENT_PREFIX = '1.2.840.10008.5.1.4.1.1.104';
+
+export function isEncapsulatedDocument(sopClassUID: string): boolean {
+  return sopClassUID.startsWith(ENCAPSULATED_DOCUMENT_PREFIX + '.');
+}
+
+export function isRiskyKind(sopClassUID: string, modality: string): boolean {
+  return (
+    RISKY_MODALITIES.has(modality.toUpperCase()) ||
+    RISKY_SOP_CLASS_PREFIXES.some((p) => sopClassUID === p || sopClassUID.startsWith(p + '.'))
+  );
+}
+
+/**
+ * Burned-in identity risk: Burned In Annotation YES, or a risky kind of image that does not declare NO.
+ * (An explicit NO from the modality is trusted, as PS3.15 E.1.1 allows.)
+ */
+export function burnedInRisk(burnedInAnnotation: string, sopClassUID: string, modality: string): boolean {
+  const bia = burnedInAnnotation.toUpperCase();
+  if (bia === 'YES') return true;
+  if (bia === 'NO') return false;
+  return isRiskyKind(sopClassUID, modality);
+}
