@@ -1,13 +1,15 @@
 import { processIO, UsageError, type CliIO } from './io';
 import { scanCommand, SCAN_USAGE } from './scan-command';
+import { deidCommand, DEID_USAGE } from './deid-command';
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
+  deid: deidCommand,
 };
 
-const USAGE = ['usage:', `  ${SCAN_USAGE}`].join('\n');
+const USAGE = ['usage:', `  ${SCAN_USAGE}`, `  ${DEID_USAGE}`].join('\n');
 
 /** Runs one command; returns the exit code (0 done, 1 failed, 2 bad arguments or unreadable input). */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {

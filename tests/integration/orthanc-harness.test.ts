@@ -20,10 +20,19 @@ const FAILURE_REASON = '00081197';
 
 type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
 
-function stow(server: OrthancServer, files: Buffer[], urlPath = '/studies', auth = true): Promise<HttpResult> {
+function stow(
+  server: OrthancServer,
+  files: Buffer[],
+  urlPath = '/studies',
+  auth = true,
+): Promise<HttpResult> {
   const boundary = `cleardisc-${Date.now().toString(16)}`;
   const body = Buffer.concat([
-    ...files.flatMap((f) => [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n')]),
+    ...files.flatMap((f) => [
+      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+      f,
+      Buffer.from('\r\n'),
+    ]),
     Buffer.from(`--${boundary}--\r\n`),
   ]);
   const headers: Record<string, string> = {
@@ -35,7 +44,8 @@ function stow(server: OrthancServer, files: Buffer[], urlPath = '/studies', auth
 }
 
 const items = (json: DicomJson, tag: string) => (json[tag]?.Value ?? []) as DicomJson[];
-const referencedUids = (json: DicomJson) => items(json, REFERENCED_SOP_SEQ).map((i) => i[REFERENCED_SOP_INSTANCE_UID]?.Value?.[0]);
+const referencedUids = (json: DicomJson) =>
+  items(json, REFERENCED_SOP_SEQ).map((i) => i[REFERENCED_SOP_INSTANCE_UID]?.Value?.[0]);
 
 describe('Orthanc test harness', () => {
   let server: OrthancServer;
@@ -92,7 +102,9 @@ describe('Orthanc test harness', () => {
   it('requires Basic auth', async () => {
     expect((await stow(server, [ct], '/studies', false)).status).toBe(401);
     const wrong = 'Basic ' + Buffer.from('reviewer:wrong').toString('base64');
-    expect((await httpRequest(`${server.restUrl}/system`, { headers: { Authorization: wrong } })).status).toBe(401);
+    expect(
+      (await httpRequest(`${server.restUrl}/system`, { headers: { Authorization: wrong } })).status,
+    ).toBe(401);
     expect((await httpRequest(`${server.dicomWebUrl}/studies`)).status).toBe(401);
   });
 
@@ -107,7 +119,9 @@ describe('Orthanc process hygiene', () => {
   it('kills Orthanc and removes its temp dir when the owning process is SIGKILLed', async () => {
     const script = `require(${JSON.stringify(path.resolve(__dirname, '../support/orthanc.ts'))})
       .startOrthanc().then((s) => { console.log(JSON.stringify(s)); setInterval(() => {}, 1000); });`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const info = await new Promise<{ restUrl: string; storageDir: string }>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -120,7 +134,11 @@ describe('Orthanc process hygiene', () => {
     child.kill('SIGKILL');
 
     // The watchdog kills Orthanc, then removes the dir: poll until both are observed.
-    const isDown = () => httpRequest(`${info.restUrl}/system`).then(() => false, () => true);
+    const isDown = () =>
+      httpRequest(`${info.restUrl}/system`).then(
+        () => false,
+        () => true,
+      );
     const deadline = Date.now() + 5000;
     let down = false;
     let dirGone = false;
@@ -154,16 +172,16 @@ describe('dciodvfy wrapper', () => {
     const before = parseDciodvfyOutput(
       [
         'CTImage',
-        'Error - Value invalid for this VR - (0x0020,0x000d) UI Study Instance UID  UI [1] = <1.2.3f> - Character invalid for this VR = \'f\' (0x66)',
-        'Warning - Value dubious for this VR - (0x0010,0x0010) PN Patient\'s Name  PN [1] = <DOE JOHN> - Retired Person Name form',
-        '(0x0009,0x1040) PN Patient Object Name  - Warning - Explicit value representation doesn\'t match data dictionary; Explicit <LO> Dictionary <PN>',
+        "Error - Value invalid for this VR - (0x0020,0x000d) UI Study Instance UID  UI [1] = <1.2.3f> - Character invalid for this VR = 'f' (0x66)",
+        "Warning - Value dubious for this VR - (0x0010,0x0010) PN Patient's Name  PN [1] = <DOE JOHN> - Retired Person Name form",
+        "(0x0009,0x1040) PN Patient Object Name  - Warning - Explicit value representation doesn't match data dictionary; Explicit <LO> Dictionary <PN>",
       ].join('\n'),
     );
     const after = parseDciodvfyOutput(
       [
-        'Error - Value invalid for this VR - (0x0020,0x000d) UI Study Instance UID  UI [1] = <2.25.1a> - Character invalid for this VR = \'a\' (0x61)',
+        "Error - Value invalid for this VR - (0x0020,0x000d) UI Study Instance UID  UI [1] = <2.25.1a> - Character invalid for this VR = 'a' (0x61)",
         'Error - Missing attribute Type 2 Required Element=<PatientID> Module=<Patient>',
-        'Warning - Value dubious for this VR - (0x0010,0x0010) PN Patient\'s Name  PN [1] = <ANON> - Retired Person Name form',
+        "Warning - Value dubious for this VR - (0x0010,0x0010) PN Patient's Name  PN [1] = <ANON> - Retired Person Name form",
       ].join('\n'),
     );
     expect(before.warnings).toEqual([
@@ -171,6 +189,8 @@ describe('dciodvfy wrapper', () => {
       "Explicit value representation doesn't match data dictionary; Explicit <LO> Dictionary <PN> - (0x0009,0x1040) PN Patient Object Name",
     ]);
     expect(after.warnings[0]).toBe(before.warnings[0]);
-    expect(newErrors(before, after)).toEqual(['Missing attribute Type 2 Required Element=<PatientID> Module=<Patient>']);
+    expect(newErrors(before, after)).toEqual([
+      'Missing attribute Type 2 Required Element=<PatientID> Module=<Patient>',
+    ]);
   });
 });

@@ -66,7 +66,8 @@ export async function dciodvfy(file: string): Promise<DciodvfyResult> {
         const text = `${stdout}\n${stderr}`;
         if (!err) return resolve({ text });
         const e = err as Error & { code?: unknown; signal?: string | null; killed?: boolean };
-        if (e.code === 'ENOENT') return reject(new Error(`${DCIODVFY_BIN} not found; run scripts/provision-system.sh`));
+        if (e.code === 'ENOENT')
+          return reject(new Error(`${DCIODVFY_BIN} not found; run scripts/provision-system.sh`));
         if (e.killed) return reject(new Error(`dciodvfy timed out on ${file}`));
         // dciodvfy exits 1 after an Abort; a signal means it crashed (e.g. an internal assertion).
         resolve({ text, crash: e.signal ? `dciodvfy crashed with ${e.signal}` : undefined });

@@ -43,12 +43,18 @@ export function httpRequest(
   opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method: opts.method ?? 'GET', headers: opts.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -63,7 +69,9 @@ export function findDicomWebPlugin(): string {
       .sort()[0];
     if (hit) return path.join(dir, hit);
   }
-  throw new Error(`Orthanc DICOMweb plugin not found in ${PLUGIN_DIRS.join(' or ')}; run scripts/provision-system.sh`);
+  throw new Error(
+    `Orthanc DICOMweb plugin not found in ${PLUGIN_DIRS.join(' or ')}; run scripts/provision-system.sh`,
+  );
 }
 
 function freePort(): Promise<number> {
@@ -110,6 +118,18 @@ function spawnWatchdog(pid: number, dir: string): ChildProcess {
 }
 
 export async function startOrthanc(opts: { user?: string; password?: string } = {}): Promise<OrthancServer> {
+  // The free port is only reserved until we close the probe socket; if another process grabs it
+  // before Orthanc binds, Orthanc exits with "already in use" and we simply try a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !/already in use/.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startOnce(opts: { user?: string; password?: string }): Promise<OrthancServer> {
   if (!existsSync(ORTHANC_BIN)) {
     throw new Error(`${ORTHANC_BIN} not found; run scripts/provision-system.sh`);
   }
@@ -155,7 +175,10 @@ export async function startOrthanc(opts: { user?: string; password?: string } = 
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 
   installExitHook();
-  const child = spawn(ORTHANC_BIN, ['--no-jobs', configPath], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(ORTHANC_BIN, ['--no-jobs', configPath], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   live.set(child, root);
   const dog = child.pid ? spawnWatchdog(child.pid, root) : undefined;
 
@@ -194,7 +217,9 @@ export async function startOrthanc(opts: { user?: string; password?: string } = 
   for (;;) {
     if (spawnError || exited) {
       cleanupDir();
-      const why = spawnError ? spawnError.message : `exited with code ${exited?.code} signal ${exited?.signal}`;
+      const why = spawnError
+        ? spawnError.message
+        : `exited with code ${exited?.code} signal ${exited?.signal}`;
       throw new Error(`Orthanc failed to start (${why}). stderr tail:\n${stderrTail}`);
     }
     try {
@@ -205,7 +230,9 @@ export async function startOrthanc(opts: { user?: string; password?: string } = 
     }
     if (Date.now() - started > START_TIMEOUT_MS) {
       await stop();
-      throw new Error(`Orthanc did not answer GET /system within ${START_TIMEOUT_MS} ms. stderr tail:\n${stderrTail}`);
+      throw new Error(
+        `Orthanc did not answer GET /system within ${START_TIMEOUT_MS} ms. stderr tail:\n${stderrTail}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -216,8 +243,14 @@ export async function startOrthanc(opts: { user?: string; password?: string } = 
     return JSON.parse(r.body.toString('utf8')) as T;
   };
 
-  interface OStudy { ID: string; MainDicomTags: { StudyInstanceUID?: string } }
-  interface OInstance { ID: string; MainDicomTags: { SOPInstanceUID?: string } }
+  interface OStudy {
+    ID: string;
+    MainDicomTags: { StudyInstanceUID?: string };
+  }
+  interface OInstance {
+    ID: string;
+    MainDicomTags: { SOPInstanceUID?: string };
+  }
 
   return {
     dicomWebUrl: `${restUrl}/dicom-web`,

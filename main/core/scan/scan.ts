@@ -117,6 +117,7 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
   const dicomdir = dirs[0]?.file.rel ?? null;
   const dicomdirProblems: SkippedFile[] = [];
   const walked = new Set(files.map((f) => f.abs));
+  const listed = new Set<string>();
   const extra: FoundFile[] = [];
   for (const d of dirs) {
     const { ids, unsafe } = referencedFiles(d.header);
@@ -124,6 +125,7 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
     const { found, missing } = await resolveFileIds(path.dirname(d.file.abs), ids, fsx);
     for (const m of missing) dicomdirProblems.push({ path: path.relative(absRoot, m).split(path.sep).join('/'), reason: 'missing-dicomdir-file' });
     for (const f of found) {
+      listed.add(f);
       if (walked.has(f)) continue;
       // Listed but not reached by the walk (e.g. behind a link): read it only if it really is inside the root.
       const real = await fsx.realpath(f).catch(() => '');
@@ -146,7 +148,10 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
 
   const instances: IndexedInstance[] = [];
   const byUid = new Set<string>();
-  for (const o of outcomes) {
+  // When an image is on the disc twice, the copy the DICOMDIR lists is the one indexed.
+  const first = (o: Outcome) => (o.kind === 'header' && listed.has(o.file.abs) ? 0 : 1);
+  const ordered = outcomes.map((o, i) => ({ o, i })).sort((a, b) => first(a.o) - first(b.o) || a.i - b.i);
+  for (const { o } of ordered) {
     if (o.kind === 'skip') {
       skipped.push({ path: o.rel, reason: o.reason });
       continue;

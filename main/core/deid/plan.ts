@@ -1,0 +1,38 @@
+import type { ManifestExclusion } from '../../../shared/deid-types';
+import type { ScanResult } from '../scan/scan';
+import type { IndexedInstance } from '../scan/instance';
+import { isEncapsulatedDocument } from '../scan/burned-in';
+
+export interface PlanChoices {
+  /** Study Instance UIDs to send; empty or absent means every study. */
+  studies?: string[];
+  /** Send images that may show identity in their pixels (the person looked and decided). */
+  includeBurnedIn?: boolean;
+  /** Pixels will be cleaned by the pixel stage (a later issue); until then always false. */
+  pixelsCleaned?: boolean;
+}
+
+export interface DeidPlan {
+  root: string;
+  include: IndexedInstance[];
+  /** Source files that will not be written, each with its reason (scan skips included). */
+  excluded: ManifestExclusion[];
+  /** Every instance on the source (identity is collected from all of them, chosen or not). */
+  all: IndexedInstance[];
+}
+
+/** Decides what is written: chosen studies, minus what cannot be made safe automatically. */
+export function makePlan(scan: ScanResult, choices: PlanChoices = {}): DeidPlan {
+  const wanted = choices.studies?.length ? new Set(choices.studies) : undefined;
+  const include: IndexedInstance[] = [];
+  const excluded: ManifestExclusion[] = scan.skipped.map((s) => ({ path: s.path, reason: s.reason }));
+  for (const i of scan.instances) {
+    if (wanted && !wanted.has(i.studyInstanceUID)) excluded.push({ path: i.path, reason: 'not-selected' });
+    // PDF/CDA text cannot be cleaned reliably, whatever the person chooses.
+    else if (isEncapsulatedDocument(i.sopClassUID)) excluded.push({ path: i.path, reason: 'encapsulated-document' });
+    else if (i.burnedInRisk && !choices.includeBurnedIn && !choices.pixelsCleaned)
+      excluded.push({ path: i.path, reason: 'burned-in-risk' });
+    else include.push(i);
+  }
+  return { root: scan.root, include, excluded, all: scan.instances };
+}

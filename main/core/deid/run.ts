@@ -1,0 +1,277 @@
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  DEFAULT_DEID_OPTIONS,
+  type DeidOptions,
+  type DeidSummary,
+  type Manifest,
+  type ManifestExclusion,
+  type ManifestInstance,
+  type ManifestStudy,
+} from '../../../shared/deid-types';
+import { ClearDiscError, reasonOf } from '../errors';
+import { readHeader } from '../dicom/read-header';
+import { asciiValue, charsetsOf, findElement, T } from '../dicom/values';
+import { nodeSourceFs, type SourceFs } from '../scan/source-fs';
+import type { IndexedInstance } from '../scan/instance';
+import { buildIdentityTokens, type IdentityTokens } from '../verify/identity-tokens';
+import { verifyFile } from '../verify/second-lock';
+import { newCaseRecord, randomCaseCode, type RandomBytes, type RecordStore } from './case-record';
+import { collectIdentity, mergeIdentity, type CollectedIdentity } from './collect-identity';
+import { methodCodes } from './options';
+import type { DeidPlan } from './plan';
+import { deidentifyHeader } from './transform';
+import { createUidMapper } from './uid-map';
+import { writeInstance } from './write-instance';
+
+export const TOOL_NAME = 'ClearDisc';
+export const TOOL_VERSION = '0.1.0';
+/** ClearDisc's implementation class UID, under a UUID-derived 2.25 root. */
+export const IMPLEMENTATION_CLASS_UID = '2.25.141675294916327917430297384957826483218';
+
+export interface DeidDeps {
+  out: string;
+  caseCode?: string;
+  options?: Partial<DeidOptions>;
+  records: RecordStore;
+  random: RandomBytes;
+  now: () => Date;
+  fs?: SourceFs;
+  pixelsCleaned?: boolean;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+export interface DeidResult {
+  manifest: Manifest;
+  summary: DeidSummary;
+  /** Tokens for the second lock, kept so the upload stage can check again right before sending. */
+  tokens: IdentityTokens;
+}
+
+const MANIFEST = 'manifest.json';
+const QUARANTINE = 'quarantine';
+
+async function writeJsonAtomic(file: string, data: unknown): Promise<void> {
+  const tmp = `${file}.partial`;
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    await fh.writeFile(JSON.stringify(data, null, 2) + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, file);
+}
+
+function isInside(root: string, p: string): boolean {
+  const r = path.relative(root, p);
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
+}
+
+/** The output folder must be new, empty, or an earlier ClearDisc output (which is replaced). */
+async function prepareOut(out: string, sourceRoot: string): Promise<void> {
+  if (isInside(path.resolve(sourceRoot), path.resolve(out))) {
+    throw new ClearDiscError('write-failed', 'the output folder is inside the source; the source is never written to');
+  }
+  let entries: string[] = [];
+  try {
+    entries = await fsp.readdir(out);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ClearDiscError('write-failed', 'the output folder cannot be read');
+  }
+  if (entries.length && !entries.includes(MANIFEST)) {
+    throw new ClearDiscError('write-failed', 'the output folder is not empty and was not made by ClearDisc');
+  }
+  for (const e of entries) await fsp.rm(path.join(out, e), { recursive: true, force: true });
+  await fsp.mkdir(out, { recursive: true });
+}
+
+const byNumber = (a: number | null, b: number | null) => (a ?? 1e9) - (b ?? 1e9);
+
+/** Orders instances study → series → instance so output numbering is stable across runs. */
+function layout(include: IndexedInstance[]): Map<IndexedInstance, string> {
+  const studies = [...new Set(include.map((i) => i.studyInstanceUID))];
+  const firstDate = (uid: string) => include.find((i) => i.studyInstanceUID === uid)?.studyDate ?? '';
+  studies.sort((a, b) => (firstDate(a) < firstDate(b) ? -1 : firstDate(a) > firstDate(b) ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  const files = new Map<IndexedInstance, string>();
+  studies.forEach((study, si) => {
+    const inStudy = include.filter((i) => i.studyInstanceUID === study);
+    const series = [...new Set(inStudy.map((i) => i.seriesInstanceUID))];
+    const seriesNo = (uid: string) => inStudy.find((i) => i.seriesInstanceUID === uid)?.seriesNumber ?? null;
+    series.sort((a, b) => byNumber(seriesNo(a), seriesNo(b)) || (a < b ? -1 : a > b ? 1 : 0));
+    series.forEach((se, ei) => {
+      const items = inStudy.filter((i) => i.seriesInstanceUID === se);
+      items.sort((a, b) => byNumber(a.instanceNumber, b.instanceNumber) || (a.sopInstanceUID < b.sopInstanceUID ? -1 : 1));
+      items.forEach((inst, ii) => {
+        const pad = (n: number, w: number) => String(n + 1).padStart(w, '0');
+        files.set(inst, `study-${pad(si, 2)}/series-${pad(ei, 3)}/${pad(ii, 5)}.dcm`);
+      });
+    });
+  });
+  return files;
+}
+
+/**
+ * De-identifies the plan's instances into `deps.out`. Every source file ends up written, excluded or
+ * quarantined with a reason; `manifest.json` says `complete: false` until the very end.
+ */
+export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidResult> {
+  const fsx = deps.fs ?? nodeSourceFs;
+  const options: DeidOptions = { ...DEFAULT_DEID_OPTIONS, ...deps.options };
+  const out = path.resolve(deps.out);
+  await prepareOut(out, plan.root);
+
+  const caseCode = deps.caseCode ?? randomCaseCode(deps.random);
+  const record = (await deps.records.load(caseCode)) ?? newCaseRecord(caseCode, deps.random, deps.now);
+
+  // Pass 1: identity from every instance on the source, chosen or not, so cleaning and the second
+  // lock know every name, ID and UID that must not survive.
+  let identity: CollectedIdentity = { names: [], ids: [], dates: [], texts: [], uids: [] };
+  const excluded: ManifestExclusion[] = [...plan.excluded];
+  for (const inst of plan.all) {
+    try {
+      const src = await fsx.open(path.join(plan.root, inst.path));
+      try {
+        const h = await readHeader(src);
+        identity = mergeIdentity(identity, collectIdentity(h.elements, charsetsOf(h.elements), h.meta));
+      } finally {
+        await src.close();
+      }
+    } catch {
+      // Unreadable now though it scanned: it will fail again below and be reported there.
+    }
+  }
+  for (const i of plan.all) {
+    if (!record.patients.some((p) => p.patientId === i.patientId && p.patientName === i.patientName)) {
+      record.patients.push({ patientName: i.patientName, patientId: i.patientId, birthDate: i.birthDate });
+    }
+  }
+  const tokens = buildIdentityTokens(identity);
+
+  const manifest: Manifest = {
+    format: 'cleardisc-manifest',
+    version: 1,
+    complete: false,
+    caseCode,
+    createdAt: deps.now().toISOString(),
+    tool: `${TOOL_NAME} ${TOOL_VERSION}`,
+    options,
+    methodCodes: methodCodes(options, { pixelsCleaned: Boolean(deps.pixelsCleaned) }).map((c) => c.value),
+    instances: [],
+    excluded,
+    quarantined: [],
+    studies: [],
+    keptFreeText: [],
+  };
+  await writeJsonAtomic(path.join(out, MANIFEST), manifest);
+
+  const uids = createUidMapper(Buffer.from(record.secret, 'hex'));
+  const files = layout(plan.include);
+  const kept = new Set<string>();
+  const studyInfo = new Map<string, ManifestStudy>();
+  let done = 0;
+  for (const [inst, rel] of files) {
+    const dest = path.join(out, rel);
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    let written;
+    const src = await fsx.open(path.join(plan.root, inst.path)).catch(() => undefined);
+    if (!src) {
+      excluded.push({ path: inst.path, reason: 'unreadable' });
+      continue;
+    }
+    try {
+      written = await writeInstance(path.join(plan.root, inst.path), dest, src, (parts) => {
+        const r = deidentifyHeader(
+          { meta: parts.meta, elements: parts.elements, encoding: parts.encoding, charsets: charsetsOf(parts.elements) },
+          {
+            options,
+            caseCode,
+            uids,
+            dateOffsetDays: record.dateOffsetDays,
+            identity,
+            pixelsCleaned: Boolean(deps.pixelsCleaned),
+            implementation: { classUid: IMPLEMENTATION_CLASS_UID, versionName: `CLEARDISC_${TOOL_VERSION}` },
+          },
+        );
+        for (const k of r.keptFreeText) kept.add(k);
+        return { meta: r.meta, elements: r.elements };
+      });
+    } catch (err) {
+      excluded.push({ path: inst.path, reason: reasonOf(err) });
+      continue;
+    } finally {
+      await src.close();
+    }
+
+    // The second lock: an independent parser re-reads the file looking for any identity token.
+    const check = await verifyFile(dest, tokens);
+    if (!check.ok) {
+      const qdir = path.join(out, QUARANTINE);
+      await fsp.mkdir(qdir, { recursive: true });
+      await fsp.rename(dest, path.join(qdir, `${String(manifest.quarantined.length + 1).padStart(5, '0')}.dcm`));
+      manifest.quarantined.push({ path: inst.path, reason: check.error ? 'verify-failed' : 'identity-found' });
+      continue;
+    }
+    const get = (tag: number) => asciiValue(findElement(written.elements, tag));
+    const entry: ManifestInstance = {
+      file: rel,
+      sopInstanceUID: get(T.SOPInstanceUID),
+      sopClassUID: get(T.SOPClassUID),
+      studyInstanceUID: get(T.StudyInstanceUID),
+      seriesInstanceUID: get(T.SeriesInstanceUID),
+      transferSyntaxUID: written.transferSyntaxUID,
+      modality: get(T.Modality),
+      bytes: written.bytes,
+      sha256: written.sha256,
+    };
+    manifest.instances.push(entry);
+    const st = studyInfo.get(entry.studyInstanceUID) ?? {
+      studyInstanceUID: entry.studyInstanceUID,
+      studyDescription: asciiValue(findElement(written.elements, T.StudyDescription)),
+      modalities: [],
+      instances: 0,
+      bytes: 0,
+    };
+    if (entry.modality && !st.modalities.includes(entry.modality)) st.modalities.push(entry.modality);
+    st.instances++;
+    st.bytes += entry.bytes;
+    studyInfo.set(entry.studyInstanceUID, st);
+    deps.onProgress?.({ done: ++done, total: files.size });
+  }
+  // Remove series folders emptied by quarantine or failures, so the tree holds only manifest files.
+  await removeEmptyDirs(out);
+
+  record.uidMap = { ...record.uidMap, ...Object.fromEntries(uids.entries()) };
+  record.identity = identity;
+  await deps.records.save(record);
+
+  manifest.studies = [...studyInfo.values()];
+  manifest.keptFreeText = [...kept].sort();
+  manifest.complete = true;
+  await writeJsonAtomic(path.join(out, MANIFEST), manifest);
+  return {
+    manifest,
+    tokens,
+    summary: {
+      written: manifest.instances.length,
+      excluded: manifest.excluded,
+      quarantined: manifest.quarantined,
+      studies: manifest.studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, bytes: s.bytes })),
+      out,
+      caseCode,
+    },
+  };
+}
+
+async function removeEmptyDirs(dir: string): Promise<boolean> {
+  const entries = await fsp.readdir(dir, { withFileTypes: true });
+  let empty = true;
+  for (const e of entries) {
+    if (e.isDirectory()) {
+      const sub = path.join(dir, e.name);
+      if (await removeEmptyDirs(sub)) await fsp.rmdir(sub);
+      else empty = false;
+    } else empty = false;
+  }
+  return empty;
+}

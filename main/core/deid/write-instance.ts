@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { ClearDiscError } from '../errors';
+import { DataSetParser, type DicomElement } from '../dicom/parse';
+import { pixelValueSpan } from '../dicom/pixel-span';
+import { readHeader, type DicomHeader, type RandomAccessSource } from '../dicom/read-header';
+import { EXPLICIT_LE, IMPLICIT_LE, type Encoding } from '../dicom/transfer-syntax';
+import { encodeElements, encodeFileMeta, encodeHeader } from '../dicom/write';
+import { findElement } from '../dicom/values';
+
+/** What the transform sees of one instance: everything but the pixel bytes. */
+export interface HeaderParts {
+  header: DicomHeader;
+  meta: DicomElement[];
+  /** Data set elements without Pixel Data (trailing elements after it included). */
+  elements: DicomElement[];
+  /** Encoding of the output (the source's, except deflated files which are written explicit VR LE). */
+  encoding: Encoding;
+  transferSyntaxUID: string;
+}
+
+export type HeaderTransform = (parts: HeaderParts) => { meta: DicomElement[]; elements: DicomElement[] };
+
+export interface WrittenInstance {
+  bytes: number;
+  sha256: string;
+  meta: DicomElement[];
+  elements: DicomElement[];
+  transferSyntaxUID: string;
+}
+
+/** Trailing elements after Pixel Data larger than this are not plausible header data. */
+const MAX_TRAILING = 64 * 1024 * 1024;
+
+export function uiValue(uid: string): Uint8Array {
+  const b = Buffer.from(uid.length % 2 ? uid + '\0' : uid, 'latin1');
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+function setUI(list: DicomElement[], tag: number, uid: string): DicomElement[] {
+  const el: DicomElement = { tag, vr: 'UI', offset: 0, valueOffset: 0, length: 0, value: uiValue(uid) };
+  return [...list.filter((e) => e.tag !== tag), el];
+}
+
+/** The transfer syntax the output is written in, and its encoding. */
+function outputSyntax(h: DicomHeader): { uid: string; encoding: Encoding } {
+  const ts = h.transferSyntax;
+  if (ts.deflated) return { uid: EXPLICIT_LE, encoding: { littleEndian: true, explicitVR: true } };
+  // Files with no File Meta, or labelled with the wrong VR encoding, get the syntax they really use.
+  if (!ts.encapsulated && ts.littleEndian && (h.format === 'no-meta' || h.encoding.explicitVR !== ts.explicitVR)) {
+    return { uid: h.encoding.explicitVR ? EXPLICIT_LE : IMPLICIT_LE, encoding: h.encoding };
+  }
+  return { uid: ts.uid, encoding: h.encoding };
+}
+
+/** Hashes and counts bytes as they stream to the output. */
+class HashCount extends Transform {
+  readonly hash = createHash('sha256');
+  count = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.hash.update(chunk);
+    this.count += chunk.length;
+    this.push(chunk);
+    cb();
+  }
+}
+
+async function* bytesOf(parts: Array<Uint8Array | { from: string; start: number; end: number }>) {
+  for (const p of parts) {
+    if (p instanceof Uint8Array) {
+      yield p;
+    } else if (p.end > p.start) {
+      // Pixel bytes go from the source file to the output unchanged, a chunk at a time.
+      yield* fs.createReadStream(p.from, { start: p.start, end: p.end - 1, highWaterMark: 1024 * 1024 });
+    }
+  }
+}
+
+/**
+ * Writes a de-identified copy of `sourcePath` to `destPath`: the header is parsed and rewritten by
+ * `transform`, Pixel Data is streamed unchanged from the source, anything after it is transformed too.
+ * The file appears at `destPath` only when complete (written to a temporary name, synced, renamed).
+ */
+export async function writeInstance(
+  sourcePath: string,
+  destPath: string,
+  src: RandomAccessSource,
+  transform: HeaderTransform,
+): Promise<WrittenInstance> {
+  const header = await readHeader(src);
+  const out = outputSyntax(header);
+  const pixel = header.pixelData;
+  let elements = header.elements.filter((e) => e !== pixel);
+  let pixelSpan: { start: number; end: number } | undefined;
+  let pixelBytes: Uint8Array | undefined;
+
+  if (pixel) {
+    if (header.inflated) {
+      // Deflated files were inflated whole: take pixel bytes and what follows from memory.
+      const whole = new DataSetParser(header.inflated, {}).parse(header.dataSetStart, header.encoding);
+      const px = findElement(whole.elements, pixel.tag);
+      pixelBytes = px?.value ?? new Uint8Array(0);
+      elements = whole.elements.filter((e) => e.tag !== pixel.tag);
+    } else {
+      pixelSpan = await pixelValueSpan(src, pixel, header.encoding.littleEndian);
+      const trailing = src.size - pixelSpan.end;
+      if (trailing >= 8) {
+        if (trailing > MAX_TRAILING) throw new ClearDiscError('corrupt', 'unexpected data after pixel data');
+        const buf = await src.read(pixelSpan.end, trailing);
+        const r = new DataSetParser(buf, { base: pixelSpan.end, sourceSize: src.size }).parse(pixelSpan.end, header.encoding);
+        elements = [...elements, ...r.elements];
+      }
+    }
+  }
+
+  const t = transform({ header, meta: header.meta, elements, encoding: out.encoding, transferSyntaxUID: out.uid });
+  const meta = setUI(t.meta, 0x00020010, out.uid);
+  const before = t.elements.filter((e) => !pixel || e.tag < pixel.tag);
+  const after = t.elements.filter((e) => pixel && e.tag > pixel.tag);
+
+  const parts: Array<Uint8Array | { from: string; start: number; end: number }> = [
+    encodeFileMeta(meta),
+    encodeElements(before, out.encoding),
+  ];
+  if (pixel) {
+    const len = pixelBytes ? pixelBytes.length : pixel.length;
+    parts.push(encodeHeader(pixel.tag, pixel.vr, len, out.encoding));
+    parts.push(pixelBytes ?? { from: sourcePath, start: pixelSpan!.start, end: pixelSpan!.end });
+    if (after.length) parts.push(encodeElements(after, out.encoding));
+  }
+
+  const tmp = `${destPath}.partial`;
+  const counter = new HashCount();
+  const ws = fs.createWriteStream(tmp, { flags: 'w' });
+  try {
+    await pipeline(bytesOf(parts), counter, ws);
+    const fh = await fsp.open(tmp, 'r+');
+    await fh.sync();
+    await fh.close();
+    await fsp.rename(tmp, destPath);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  return { bytes: counter.count, sha256: counter.hash.digest('hex'), meta, elements: t.elements, transferSyntaxUID: out.uid };
+}

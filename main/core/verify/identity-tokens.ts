@@ -1,0 +1,155 @@
+/**
+ * The identity to look for in de-identified output: every spelling of the patient's name, IDs, dates and other
+ * identifying text the second lock (second-lock.ts) must prove absent. Tokens are kept in their original spelling
+ * (the verifier folds them for text matching and needs the originals to build raw byte patterns).
+ */
+import { foldForMatch } from '../dicom/charset';
+
+export type TextCategory = 'name' | 'id' | 'date' | 'text';
+export type TokenCategory = TextCategory | 'uid';
+
+export interface IdentityTokens {
+  texts: string[];
+  uids: string[];
+  /** Category of texts[i], reported instead of the token; missing entries count as 'text'. */
+  textCategories?: TextCategory[];
+}
+
+export interface IdentityInput {
+  /** PN values, e.g. 'Müller^Jürgen=ミュラー^ユルゲン'. */
+  names?: string[];
+  ids?: string[];
+  /** DA values (YYYYMMDD), e.g. birth dates. */
+  dates?: string[];
+  /** Addresses, phone numbers, institution and physician names, accession numbers. */
+  texts?: string[];
+  uids?: string[];
+}
+
+/** Registered DICOM UIDs (transfer syntaxes, SOP classes) are in every file and identify no one. */
+const REGISTERED_UID_ROOT = '1.2.840.10008.';
+
+/** Scripts written without spaces between words: tokens match as plain substrings. */
+export const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/** Honorifics and generational suffixes (PN prefix/suffix components): no one's identity, and 'MR' is a modality. */
+const TITLES = new Set('mr mrs ms miss mx dr prof sir dame rev fr sr jr ii iii iv md phd dds rn'.split(' '));
+/**
+ * Particles dropped only as separate words of a longer component ('van' of 'van der Berg'): on their own they are
+ * everyday words. A component that is just 'Le' or 'Da' is a family name and is kept.
+ */
+const PARTICLES = new Set('van von der den de del della di da das dos du la le al el bin ibn ben mc'.split(' '));
+const bare = (s: string): string => foldForMatch(s).replace(/\.$/, '');
+
+const MONTHS = [
+  ['jan', 'january'],
+  ['feb', 'february'],
+  ['mar', 'march'],
+  ['apr', 'april'],
+  ['may', 'may'],
+  ['jun', 'june'],
+  ['jul', 'july'],
+  ['aug', 'august'],
+  ['sep', 'september', 'sept'],
+  ['oct', 'october'],
+  ['nov', 'november'],
+  ['dec', 'december'],
+];
+
+/** DICOM padding and surrounding blanks. */
+const clean = (s: string): string => s.normalize('NFC').replace(/^[\s\0]+|[\s\0]+$/g, '');
+
+/**
+ * Spellings the Unicode fold cannot bridge: German umlauts written out ('Müller' → 'Mueller') and letters
+ * with no decomposition ('Søren' → 'Soren', 'Łukasz' → 'Lukasz', 'Strauß' → 'Strauss').
+ */
+function transliterations(s: string): string[] {
+  const plain: Record<string, string> = { ß: 'ss', ø: 'o', Ø: 'O', æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', ı: 'i', þ: 'th', Þ: 'Th' };
+  const umlaut: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue' };
+  const out = new Set<string>();
+  if (/[ßøØæÆœŒłŁđĐıþÞ]/.test(s)) out.add(s.replace(/[ßøØæÆœŒłŁđĐıþÞ]/g, (c) => plain[c]));
+  if (/[äöüÄÖÜ]/.test(s)) out.add(s.replace(/[äöüÄÖÜßøØæÆœŒłŁđĐıþÞ]/g, (c) => umlaut[c] ?? plain[c]));
+  return [...out];
+}
+
+/** Every name component of a PN value (all values, all three groups), plus its separate words. */
+function nameParts(pn: string): string[] {
+  const out: string[] = [];
+  for (const value of pn.split('\\'))
+    for (const group of value.split('='))
+      for (const raw of group.split('^')) {
+        const component = clean(raw);
+        if (!component || TITLES.has(bare(component))) continue;
+        out.push(component);
+        // 'Smith-Jones', 'Maria Luisa': either half may survive alone.
+        const words = component.split(/[\s\-\u2010]+/).filter((w) => w && w !== component);
+        out.push(...words.filter((w) => !TITLES.has(bare(w)) && !PARTICLES.has(bare(w))));
+      }
+  return out.flatMap((p) => [p, ...transliterations(p)]);
+}
+
+/** The ways a DA date is commonly written in reports, comments and burned-in-style text. */
+export function dateForms(da: string): string[] {
+  const m = /^(\d{4})[-/.]?(\d{2})[-/.]?(\d{2})$/.exec(clean(da));
+  if (!m) return [];
+  const [, Y, M, D] = m;
+  const month = Number(M);
+  const day = Number(D);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return [];
+  const mo = String(month);
+  const d = String(day);
+  const yy = Y.slice(2);
+  const out = [`${Y}${M}${D}`, `${Y}-${M}-${D}`, `${Y}/${M}/${D}`, `${Y}.${M}.${D}`, `${D}/${M}/${yy}`, `${M}/${D}/${yy}`];
+  for (const sep of ['/', '.', '-']) out.push(`${D}${sep}${M}${sep}${Y}`, `${M}${sep}${D}${sep}${Y}`, `${d}${sep}${mo}${sep}${Y}`, `${mo}${sep}${d}${sep}${Y}`);
+  for (const name of MONTHS[month - 1]) {
+    out.push(`${D} ${name} ${Y}`, `${d} ${name} ${Y}`, `${name} ${d}, ${Y}`, `${name} ${D}, ${Y}`, `${name} ${d} ${Y}`, `${D}-${name}-${Y}`);
+  }
+  out.push(`${D}${MONTHS[month - 1][0]}${Y}`); // '01jan1960' (SAS/HIS exports)
+  return out;
+}
+
+/** Phone numbers and formatted IDs are often stored with other or no separators. */
+function withoutSeparators(s: string, minLength: number): string[] {
+  const stripped = s.replace(/[\s\-_./()+]/g, '');
+  return stripped !== s && stripped.length >= minLength ? [stripped] : [];
+}
+
+/** Meaningful: at least two characters after folding, at least one a letter or digit. */
+function meaningful(token: string): boolean {
+  const f = foldForMatch(token);
+  return [...f].length >= 2 && /[\p{L}\p{N}]/u.test(f);
+}
+
+export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
+  const texts: string[] = [];
+  const textCategories: TextCategory[] = [];
+  const seen = new Set<string>();
+  const add = (category: TextCategory, tokens: string[]): void => {
+    for (const t of tokens.map(clean)) {
+      if (seen.has(t) || !meaningful(t)) continue;
+      seen.add(t);
+      texts.push(t);
+      textCategories.push(category);
+    }
+  };
+
+  for (const pn of input.names ?? []) add('name', nameParts(pn));
+  for (const id of input.ids ?? []) add('id', [id, ...withoutSeparators(clean(id), 4)]);
+  for (const da of input.dates ?? []) {
+    const forms = dateForms(da);
+    // An unparseable date is still searched verbatim if it is long enough not to be just a year.
+    add('date', forms.length ? forms : clean(da).length >= 6 ? [da] : []);
+  }
+  for (const text of input.texts ?? []) {
+    const t = clean(text);
+    // A PN-shaped text (physician 'Welby^Marcus') may appear in any order: search its parts too.
+    const parts = /[\^=]/.test(t) ? nameParts(t) : t.split(/[,;\r\n\\]+/).map(clean);
+    const phoneLike = /^[+\d\s().\-/]+$/.test(t) && (t.match(/\d/g) ?? []).length >= 6;
+    add('text', [t, ...parts.filter((p) => p !== t), ...(phoneLike ? withoutSeparators(t, 6) : [])]);
+  }
+
+  const uids = [
+    ...new Set((input.uids ?? []).map(clean).filter((u) => u.length >= 3 && !u.startsWith(REGISTERED_UID_ROOT))),
+  ];
+  return { texts, uids, textCategories };
+}

@@ -1,0 +1,38 @@
+import type { ScanSummary } from './scan-types';
+
+/**
+ * Everything the renderer may ask of the app. In the desktop app the preload script exposes it as
+ * `window.cleardisc` (over IPC); in a browser (`cleardisc serve`) the renderer uses an HTTP client with the
+ * same shape. Errors reject with an Error whose message is one plain sentence, free of patient identity.
+ */
+export interface ClearDiscApi {
+  /** The app's version, e.g. "0.1.0". */
+  version(): Promise<string>;
+  /** Asks the person to choose a disc or folder; null when they cancel (or no picker is available). */
+  pickSource(): Promise<string | null>;
+  /** Reads the headers of every file under `path` (never writes to it) and summarises what was found. */
+  scan(path: string): Promise<ScanSummary>;
+}
+
+export type ClearDiscMethod = keyof ClearDiscApi;
+
+/** The IPC channel for each method: the preload and main/electron/ipc.ts both derive names from this. */
+export type IpcChannel<M extends ClearDiscMethod = ClearDiscMethod> = `cleardisc:${M}`;
+
+export function ipcChannel<M extends ClearDiscMethod>(method: M): IpcChannel<M> {
+  return `cleardisc:${method}`;
+}
+
+/**
+ * The HTTP routes `cleardisc serve` answers on the same origin as the page, for the browser client
+ * (renderer/src/api/http-client.ts). Successful answers are JSON as noted; failures are a non-2xx status
+ * with `{ "error": "<one plain sentence>" }`.
+ */
+export const HTTP_ROUTES = {
+  /** GET → `{ "version": string }` */
+  version: '/api/version',
+  /** POST → `{ "path": string | null }` (404 when the server cannot show a picker) */
+  pickSource: '/api/pick-source',
+  /** GET ?path=<folder> → ScanSummary */
+  scan: '/api/scan',
+} as const satisfies Record<ClearDiscMethod, string>;
