@@ -65,22 +65,28 @@ const within = (rel, dir) => rel === dir || rel.startsWith(dir + '/');
 const boundaryRule = {
   meta: {
     type: 'problem',
-    docs: { description: 'Keeps main/core, main/electron, renderer and shared apart (see eslint.config.mjs).' },
+    docs: {
+      description: 'Keeps main/core, main/electron, renderer and shared apart (see eslint.config.mjs).',
+    },
     schema: [],
   },
   create(context) {
     const file = path.relative(ROOT, context.filename).split(path.sep).join('/');
     const layer = BOUNDARIES.find((b) => file.startsWith(b.from));
-    // import('electron') is seen by neither no-restricted-imports nor no-restricted-modules: catch it here.
-    const electronBanned = ['main/core/', 'main/cli/', 'shared/', 'renderer/'].some((p) => file.startsWith(p));
+    // import('electron'), as a call or a type, is seen by neither no-restricted-imports nor
+    // no-restricted-modules: catch it here.
+    const electronBanned = ['main/core/', 'main/cli/', 'shared/', 'renderer/'].some((p) =>
+      file.startsWith(p),
+    );
 
-    const check = (node, spec, dynamicImport) => {
+    const check = (node, spec, electronToo) => {
       if (typeof spec !== 'string') return;
-      if (dynamicImport && electronBanned && (spec === 'electron' || spec.startsWith('electron/'))) {
+      if (electronToo && electronBanned && (spec === 'electron' || spec.startsWith('electron/'))) {
         context.report({ node, message: ELECTRON_MESSAGE });
         return;
       }
-      if (!layer || !(spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..')) return;
+      if (!layer || !(spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..'))
+        return;
       const target = path
         .relative(ROOT, path.resolve(path.dirname(context.filename), spec))
         .split(path.sep)
@@ -100,7 +106,7 @@ const boundaryRule = {
       TSImportEqualsDeclaration: (n) =>
         n.moduleReference.type === 'TSExternalModuleReference' &&
         check(n, literal(n.moduleReference.expression), false),
-      TSImportType: (n) => check(n, literal(n.argument?.literal ?? n.argument), false),
+      TSImportType: (n) => check(n, literal(n.argument?.literal ?? n.argument), true),
       CallExpression: (n) =>
         n.callee.type === 'Identifier' &&
         n.callee.name === 'require' &&
@@ -139,16 +145,30 @@ export default defineConfig(
       // Static imports, `export … from` and `import x = require()`; allowTypeImports stays false on purpose.
       '@typescript-eslint/no-restricted-imports': ['error', electronImports],
       // require() calls (deprecated in core ESLint but still the rule that covers them).
-      'no-restricted-modules': [
-        'error',
-        { paths: electronImports.paths, patterns: ['electron/*'] },
-      ],
+      'no-restricted-modules': ['error', { paths: electronImports.paths, patterns: ['electron/*'] }],
     },
   },
   {
-    // The renderer runs sandboxed in a browser context: no Node built-ins.
+    // The renderer runs sandboxed in a browser context: no Node built-ins. (Its tsconfig sees @types/node
+    // through vite.config.ts, so tsc would not catch `process` and friends.)
     files: ['renderer/src/**'],
     rules: {
+      'no-restricted-globals': [
+        'error',
+        ...[
+          'process',
+          'require',
+          'module',
+          'Buffer',
+          'global',
+          '__dirname',
+          '__filename',
+          'setImmediate',
+        ].map((name) => ({
+          name,
+          message: 'The renderer runs in a sandboxed browser context: no Node globals.',
+        })),
+      ],
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {

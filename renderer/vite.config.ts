@@ -21,9 +21,15 @@ const CSP = [
 const contentSecurityPolicy = (): Plugin => ({
   name: 'cleardisc-csp',
   apply: 'build',
-  transformIndexHtml: () => [
-    { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head' },
-  ],
+  // Right after <meta charset>, so the policy is in force before the first <script> is parsed.
+  transformIndexHtml: (html) => {
+    const out = html.replace(
+      /<meta charset="UTF-8" \/>/,
+      (m) => `${m}\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />`,
+    );
+    if (out === html) throw new Error('renderer/index.html: <meta charset="UTF-8" /> not found for the CSP');
+    return out;
+  },
 });
 
 export default defineConfig({

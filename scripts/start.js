@@ -88,7 +88,11 @@ function build() {
   const npmCli = process.env.npm_execpath;
   const r = npmCli
     ? spawnSync(process.execPath, [npmCli, 'run', 'build'], { cwd: root, stdio: 'inherit' })
-    : spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+    : spawnSync('npm', ['run', 'build'], {
+        cwd: root,
+        stdio: 'inherit',
+        shell: process.platform === 'win32',
+      });
   return r.status === 0;
 }
 

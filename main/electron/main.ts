@@ -107,7 +107,9 @@ if (!app.requestSingleInstanceLock()) {
           buttonLabel: 'Use this disc or folder',
           properties: ['openDirectory'],
         };
-        const r = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+        const r = parent
+          ? await dialog.showOpenDialog(parent, options)
+          : await dialog.showOpenDialog(options);
         return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
       },
     });

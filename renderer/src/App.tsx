@@ -169,9 +169,7 @@ function Found({ summary }: { summary: ScanSummary }) {
       )}
       {summary.skipped.length > 0 && (
         <details className="skipped">
-          <summary>
-            {count(summary.skipped.length, 'file was', 'files were')} not used. Why?
-          </summary>
+          <summary>{count(summary.skipped.length, 'file was', 'files were')} not used. Why?</summary>
           <ul>
             {[...skippedByReason].map(([reason, n]) => (
               <li key={reason}>

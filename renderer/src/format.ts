@@ -3,7 +3,9 @@
 /** "Doe^Jane^Q^Dr" → "Dr Jane Q Doe". Uses the first non-empty of the alphabetic/ideographic/phonetic forms. */
 export function personName(pn: string): string {
   const group = pn.split('=').find((g) => g.replace(/\^/g, '').trim() !== '') ?? '';
-  const [family = '', given = '', middle = '', prefix = '', suffix = ''] = group.split('^').map((s) => s.trim());
+  const [family = '', given = '', middle = '', prefix = '', suffix = ''] = group
+    .split('^')
+    .map((s) => s.trim());
   return [prefix, given, middle, family, suffix].filter(Boolean).join(' ');
 }
 

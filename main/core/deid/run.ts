@@ -156,7 +156,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     createdAt: deps.now().toISOString(),
     tool: `${TOOL_NAME} ${TOOL_VERSION}`,
     options,
-    methodCodes: methodCodes(options, { pixelsCleaned: Boolean(deps.pixelsCleaned) }).map((c) => c.value),
+    methodCodes: methodCodes(options, { pixelsCleaned: Boolean(deps.pixelsCleaned) }).map((c) => c.codeValue),
     instances: [],
     excluded,
     quarantined: [],

@@ -70,8 +70,8 @@ export async function* walkSource(root: string, fsx: SourceFs): AsyncGenerator<W
         seenDirs.add(real);
         subdirs.push(abs);
       } else if (isFile) {
-        let size = 0;
-        let key = '';
+        let size: number;
+        let key: string;
         try {
           const st = await fsx.stat(abs);
           size = st.size;

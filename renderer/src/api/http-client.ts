@@ -2,7 +2,8 @@
 import { HTTP_ROUTES, type ClearDiscApi } from '../../../shared/api';
 import type { ScanSummary } from '../../../shared/scan-types';
 
-export const UNREACHABLE = 'ClearDisc is not answering. Check that `cleardisc serve` is still running, then try again.';
+export const UNREACHABLE =
+  'ClearDisc is not answering. Check that `cleardisc serve` is still running, then try again.';
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -19,7 +20,10 @@ async function json<T>(res: Response): Promise<T> {
 }
 
 /** `base` is '' for the same origin; `fetchImpl` is for tests. */
-export function createHttpClient(base = '', fetchImpl: Fetch = (input, init) => fetch(input, init)): ClearDiscApi {
+export function createHttpClient(
+  base = '',
+  fetchImpl: Fetch = (input, init) => fetch(input, init),
+): ClearDiscApi {
   const request = async (route: string, init?: RequestInit): Promise<Response> => {
     try {
       return await fetchImpl(base + route, { headers: { Accept: 'application/json' }, ...init });

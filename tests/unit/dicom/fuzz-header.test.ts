@@ -64,7 +64,9 @@ describe('header parser under hostile input', () => {
         try {
           await within(readHeader(src), 2000);
         } catch (err) {
-          if (!(err instanceof ClearDiscError)) throw new Error(`${path.basename(f)} mutant ${k}: ${String(err)}`);
+          if (!(err instanceof ClearDiscError)) {
+            throw new Error(`${path.basename(f)} mutant ${k}: ${String(err)}`, { cause: err });
+          }
         }
         expect(reads.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(m.length + 8192);
       }

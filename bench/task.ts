@@ -1,0 +1,74 @@
+/**
+ * One measured task, run in its own process so its peak RSS is its own:
+ *   tsx bench/task.ts <scan|copy|deid|dcmjs> <source> [out]
+ * Prints one JSON line: { task, ms, maxRssMB, ... }.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { scan } from '../main/core/scan/scan';
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const visit = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) visit(p);
+      else out.push(p);
+    }
+  };
+  visit(dir);
+  return out.sort();
+}
+
+async function main() {
+  const [task, source, out] = process.argv.slice(2);
+  const t0 = performance.now();
+  const extra: Record<string, unknown> = {};
+  if (task === 'scan') {
+    const r = await scan(source);
+    Object.assign(extra, { files: r.files, instances: r.instances.length, bytesRead: r.bytesRead, bytesTotal: r.bytesTotal });
+  } else if (task === 'copy') {
+    // The floor: a plain streamed copy of the same files.
+    for (const f of files(source)) {
+      const dest = path.join(out, path.relative(source, f));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      await fs.promises.copyFile(f, dest);
+    }
+  } else if (task === 'deid') {
+    const { makePlan } = await import('../main/core/deid/plan');
+    const { deidentify } = await import('../main/core/deid/run');
+    const { fileRecordStore } = await import('../main/core/deid/case-record');
+    const plan = makePlan(await scan(source));
+    const r = await deidentify(plan, {
+      out,
+      caseCode: 'BENCH-1',
+      records: fileRecordStore(path.join(out, '..', 'records')),
+      random: (n) => randomBytes(n),
+      now: () => new Date(),
+    });
+    Object.assign(extra, { written: r.summary.written, quarantined: r.summary.quarantined.length });
+  } else if (task === 'dcmjs') {
+    // What most JavaScript tools do: whole file in memory, naturalize, write back.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const dcmjs = require('dcmjs');
+    for (const f of files(source)) {
+      const buf = fs.readFileSync(f);
+      const dict = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      const dest = path.join(out, path.relative(source, f));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.writeFileSync(dest, Buffer.from(dict.write()));
+    }
+  } else {
+    throw new Error(`unknown task ${task}`);
+  }
+  const ms = performance.now() - t0;
+  process.stdout.write(
+    JSON.stringify({ task, ms: Math.round(ms), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), ...extra }) + '\n',
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+// Consistent UID replacement (action U): the same source UID always maps to the same new UID for a case's secret,
+// so references between instances (Referenced SOP Instance UID, Frame of Reference UID, ...) still resolve.
+
+import { createHmac } from 'node:crypto';
+
+/** Registered DICOM UIDs (SOP classes, transfer syntaxes, coding schemes, ...) identify no one and must not change. */
+export const REGISTERED_UID_ROOT = '1.2.840.10008.';
+
+export interface UidMapper {
+  /** New UID for `uid` (padding trimmed); registered DICOM UIDs and empty values are returned unchanged. */
+  map(uid: string): string;
+  /** Every source UID mapped so far → its new UID, for the case's private record. */
+  entries(): Map<string, string>;
+}
+
+/** UID values are padded to even length with NUL (sometimes, wrongly, with spaces). */
+export function trimUid(uid: string): string {
+  return uid.replace(/^[\s\0]+|[\s\0]+$/g, '');
+}
+
+export function isRegisteredUid(uid: string): boolean {
+  return uid.startsWith(REGISTERED_UID_ROOT);
+}
+
+/**
+ * `2.25.<decimal>` of a UUID made from HMAC-SHA256(secret, uid): the first 128 bits with the version set to 8
+ * (custom, RFC 9562) and the RFC 4122 variant, so the value is a UUID as PS3.5 B.2 requires under the 2.25 root.
+ * Without the secret the mapping cannot be reversed or reproduced, even by someone who guesses the source UIDs.
+ */
+export function uuidUidFor(secret: Uint8Array, uid: string): string {
+  const h = createHmac('sha256', secret).update(uid, 'latin1').digest();
+  const b = Buffer.from(h.subarray(0, 16));
+  b[6] = (b[6] & 0x0f) | 0x80; // version 8
+  b[8] = (b[8] & 0x3f) | 0x80; // variant 10xx
+  return `2.25.${BigInt(`0x${b.toString('hex')}`).toString(10)}`;
+}
+
+export function createUidMapper(secret: Uint8Array): UidMapper {
+  const key = Uint8Array.from(secret); // a private copy: the caller may reuse its buffer
+  const mapped = new Map<string, string>();
+  return {
+    map(raw: string): string {
+      const uid = trimUid(raw);
+      if (uid === '' || isRegisteredUid(uid)) return uid;
+      let out = mapped.get(uid);
+      if (out === undefined) {
+        out = uuidUidFor(key, uid);
+        mapped.set(uid, out);
+      }
+      return out;
+    },
+    entries: () => new Map(mapped),
+  };
+}

@@ -1,0 +1,390 @@
+// Uploads one job folder: the instances its manifest lists, in batches, resumable from the journal, each file
+// re-checked (size, SHA-256, second lock) right before it is sent; then QIDO-RS confirms the server holds them.
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import type { Manifest, ManifestInstance } from '../../../shared/deid-types';
+import { isReasonCode, type ReasonCode } from '../../../shared/reasons';
+import { Journal, readJournal, replayJournal, JOURNAL_FILE, type InstanceJournalState, type JournalEntry } from './journal';
+import { isInside, readManifest, resolveInJob, MANIFEST_FILE } from './manifest';
+import { writeReceipt, RECEIPT_HTML, RECEIPT_JSON, type ReceiptFiles } from './receipt';
+import type { BatchHooks, StowInstance } from './stow-client';
+import { nodeUploadFs, type InstanceResult, type UploadFs, type UploadProgress, type VerifyFn } from './types';
+
+/** The part of StowClient the job uses (tests may wrap it). */
+export interface UploadClient {
+  readonly serviceUrl: string;
+  storeBatch(instances: readonly StowInstance[], hooks?: BatchHooks): Promise<InstanceResult[]>;
+  listStudyInstances(studyInstanceUID: string, signal?: AbortSignal): Promise<string[]>;
+}
+
+export interface UploadJobDeps {
+  client: UploadClient;
+  /** Runs right before a file is sent; a file that is not ok is never sent (failed, 'identity-found'). */
+  verify: VerifyFn;
+  fs?: UploadFs;
+  /** Wall clock for journal lines and the receipt. */
+  now?: () => Date;
+  /** Monotonic ms for rates. */
+  clock?: () => number;
+  onProgress?: (p: UploadProgress) => void;
+  /** Each instance as it settles (stored or failed). */
+  onInstance?: (r: InstanceResult) => void;
+  /** Limits of one STOW request. Defaults 50 files and 64 MiB (a bigger single file goes alone). */
+  batchMaxFiles?: number;
+  batchMaxBytes?: number;
+  /** Requests in flight at once. Default 2. */
+  parallel?: number;
+  /** Least time between two progress events while bytes flow. Default 250 ms. */
+  progressIntervalMs?: number;
+  signal?: AbortSignal;
+  /** Write receipt.json/html when complete. Default true. */
+  receipt?: boolean;
+}
+
+export interface UploadFailure {
+  sopInstanceUID: string;
+  reason: ReasonCode;
+  detail?: string;
+}
+
+export interface UploadOutcome {
+  jobDir: string;
+  caseCode: string;
+  serviceUrl: string;
+  /** Every manifest instance is stored and the server confirmed holding it (QIDO-RS). */
+  complete: boolean;
+  total: number;
+  /** Instances stored and confirmed on the server. */
+  stored: number;
+  /** Instances sent (stored) by this run. */
+  sentThisRun: number;
+  failed: UploadFailure[];
+  /** Stored according to the journal or the server's answer, but absent from its QIDO-RS answer. */
+  missingOnServer: string[];
+  studies: Array<{ studyInstanceUID: string; expected: number; confirmed: number }>;
+  /** .dcm files in the folder that the manifest does not list: never sent (relative, de-identified names). */
+  notInManifest: string[];
+  /** Why confirmation could not run, when it could not. */
+  confirmError?: string;
+  receipt?: ReceiptFiles;
+  /** Journal lines that could not be read (a torn last line after a crash). */
+  journalSkippedLines: number;
+}
+
+const MiB = 1024 * 1024;
+
+async function sha256OfFile(fs: UploadFs, file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: MiB }) as AsyncIterable<Buffer>) h.update(chunk);
+  return h.digest('hex');
+}
+
+/** Splits instances into batches of at most maxFiles and maxBytes (a file above maxBytes travels alone). */
+export function planBatches<T extends { bytes: number }>(items: readonly T[], maxFiles: number, maxBytes: number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    if (cur.length > 0 && (cur.length >= maxFiles || bytes + it.bytes > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(it);
+    bytes += it.bytes;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+async function listDicomFiles(fs: UploadFs, root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  let entries: Awaited<ReturnType<UploadFs['readdir']>>;
+  try {
+    entries = await fs.readdir(path.join(root, rel));
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (!rel && e.name === 'quarantine') continue; // held back by de-identification, never part of an upload
+      out.push(...(await listDicomFiles(fs, root, r)));
+    } else if (e.isFile() && /\.dcm$/i.test(e.name)) out.push(r);
+  }
+  return out;
+}
+
+interface Work {
+  inst: ManifestInstance;
+  abs?: string;
+}
+
+export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<UploadOutcome> {
+  const fs = deps.fs ?? nodeUploadFs;
+  const now = deps.now ?? (() => new Date());
+  const clock = deps.clock ?? (() => performance.now());
+  const maxFiles = Math.max(1, deps.batchMaxFiles ?? 50);
+  const maxBytes = Math.max(1, deps.batchMaxBytes ?? 64 * MiB);
+  const parallel = Math.max(1, deps.parallel ?? 2);
+  const interval = deps.progressIntervalMs ?? 250;
+  const root = path.resolve(jobDir);
+
+  const manifest: Manifest = await readManifest(root, fs);
+  const realRoot = await fs.realpath(root);
+  const { entries, skipped } = await readJournal(root, fs);
+  const states: Map<string, InstanceJournalState> = replayJournal(entries);
+  const listed = new Set(manifest.instances.map((i) => i.file.replace(/\\/g, '/')));
+  const notInManifest = (await listDicomFiles(fs, root)).filter((f) => !listed.has(f));
+
+  const bySop = new Map(manifest.instances.map((i) => [i.sopInstanceUID, i]));
+  const failures = new Map<string, UploadFailure>();
+  let sentThisRun = 0;
+
+  // Progress bookkeeping.
+  const total = manifest.instances.length;
+  const bytesTotal = manifest.instances.reduce((a, i) => a + i.bytes, 0);
+  let filesDone = 0;
+  let settledBytes = 0;
+  for (const i of manifest.instances) {
+    if (states.get(i.sopInstanceUID)?.state === 'stored') {
+      filesDone++;
+      settledBytes += i.bytes;
+    }
+  }
+  const inflight = new Map<number, number>(); // batch index -> body bytes of the current attempt
+  let wireBytes = 0;
+  let firstByteAt: number | undefined;
+  let lastEmit = -Infinity;
+  let phase: UploadProgress['phase'] = 'sending';
+  const progress = (force: boolean) => {
+    if (!deps.onProgress) return;
+    const t = clock();
+    if (!force && t - lastEmit < interval) return;
+    lastEmit = t;
+    let inflightBytes = 0;
+    for (const v of inflight.values()) inflightBytes += v;
+    const bytesDone = Math.min(bytesTotal, settledBytes + inflightBytes);
+    const elapsed = firstByteAt === undefined ? 0 : (t - firstByteAt) / 1000;
+    const rate = elapsed > 0.05 ? wireBytes / elapsed : 0;
+    deps.onProgress({
+      phase,
+      filesDone,
+      filesTotal: total,
+      filesFailed: failures.size,
+      bytesDone,
+      bytesTotal,
+      bytesPerSecond: rate,
+      etaSeconds: phase === 'done' ? 0 : rate > 0 ? (bytesTotal - bytesDone) / rate : undefined,
+    });
+  };
+
+  const journal = await Journal.open(root, { fs, now });
+  const internal = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, internal.signal]) : internal.signal;
+  let fatal: unknown;
+
+  const settle = (r: InstanceResult) => {
+    const inst = bySop.get(r.sopInstanceUID)!;
+    if (r.state === 'stored') {
+      states.set(r.sopInstanceUID, {
+        state: 'stored',
+        url: r.retrieveUrl,
+        warnings: r.warnings,
+        attempt: r.attempt,
+        t: now().toISOString(),
+      });
+      failures.delete(r.sopInstanceUID);
+      sentThisRun++;
+    } else {
+      states.set(r.sopInstanceUID, { state: 'failed', reason: r.reason, detail: r.detail, t: now().toISOString() });
+      failures.set(r.sopInstanceUID, { sopInstanceUID: r.sopInstanceUID, reason: r.reason, detail: r.detail });
+    }
+    filesDone++;
+    settledBytes += inst.bytes;
+    deps.onInstance?.(r);
+  };
+  const toEntry = (r: InstanceResult): Omit<JournalEntry, 't'> =>
+    r.state === 'stored'
+      ? { sop: r.sopInstanceUID, state: 'stored', attempt: r.attempt, url: r.retrieveUrl, warnings: r.warnings }
+      : { sop: r.sopInstanceUID, state: 'failed', reason: r.reason, attempt: r.attempt, detail: r.detail };
+
+  /** Size, SHA-256 and the second lock, right before sending. Returns a failure or undefined (ok to send). */
+  const precheck = async (w: Work): Promise<InstanceResult | undefined> => {
+    const fail = (reason: ReasonCode, detail: string): InstanceResult => ({
+      sopInstanceUID: w.inst.sopInstanceUID,
+      state: 'failed',
+      attempt: 0,
+      reason,
+      detail,
+    });
+    if (!w.abs) return fail('outside-root', 'manifest path points outside the job folder');
+    try {
+      const real = await fs.realpath(w.abs);
+      if (!isInside(realRoot, real)) return fail('outside-root', 'file is a link leading outside the job folder');
+      const st = await fs.stat(real);
+      if (!st.isFile()) return fail('unreadable', 'not a regular file');
+      if (st.size !== w.inst.bytes) return fail('verify-failed', 'file size differs from the manifest: changed since de-identification');
+      if ((await sha256OfFile(fs, real)) !== w.inst.sha256.toLowerCase()) {
+        return fail('verify-failed', 'SHA-256 differs from the manifest: changed since de-identification');
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return fail('unreadable', `could not read the file (${code ?? 'error'})`);
+    }
+    let v: { ok: boolean; reason?: string };
+    try {
+      v = await deps.verify(w.abs);
+    } catch {
+      return fail('verify-failed', 'the pre-upload identity check could not run');
+    }
+    if (!v.ok) {
+      const reason: ReasonCode = v.reason && isReasonCode(v.reason) ? v.reason : 'identity-found';
+      return fail(reason, 'held back by the pre-upload identity check');
+    }
+    return undefined;
+  };
+
+  const todo: Work[] = manifest.instances
+    .filter((i) => states.get(i.sopInstanceUID)?.state !== 'stored')
+    .map((inst) => ({ inst, abs: resolveInJob(root, inst.file) }));
+  const batches = planBatches(
+    todo.map((w) => ({ w, bytes: w.inst.bytes })),
+    maxFiles,
+    maxBytes,
+  );
+
+  let next = 0;
+  const worker = async () => {
+    while (!fatal && !signal.aborted && next < batches.length) {
+      const index = next++;
+      const batch = batches[index].map((b) => b.w);
+      // Checks for the whole batch first, so a held-back file is journaled before anything is sent.
+      const ready: StowInstance[] = [];
+      const held: InstanceResult[] = [];
+      for (const w of batch) {
+        const r = await precheck(w);
+        if (r) held.push(r);
+        else ready.push({ sopInstanceUID: w.inst.sopInstanceUID, path: w.abs!, bytes: w.inst.bytes, sha256: w.inst.sha256 });
+      }
+      if (held.length) {
+        await journal.append(held.map(toEntry));
+        held.forEach(settle);
+        progress(true);
+      }
+      if (!ready.length || fatal || signal.aborted) continue;
+      try {
+        await deps.client.storeBatch(ready, {
+          signal,
+          onAttempt: async (pending, attempt) => {
+            inflight.set(index, 0);
+            await journal.append(pending.map((p) => ({ sop: p.sopInstanceUID, state: 'sending' as const, attempt })));
+          },
+          onSettled: async (results) => {
+            inflight.set(index, 0);
+            if (!results.length) return;
+            await journal.append(results.map(toEntry));
+            results.forEach(settle);
+            progress(true);
+          },
+          onBytes: (n) => {
+            firstByteAt ??= clock();
+            wireBytes += n;
+            inflight.set(index, (inflight.get(index) ?? 0) + n);
+            progress(false);
+          },
+        });
+      } catch (err) {
+        fatal ??= err;
+        internal.abort();
+      } finally {
+        inflight.delete(index);
+      }
+    }
+  };
+
+  try {
+    progress(true);
+    await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, worker));
+    if (fatal) throw fatal;
+    if (signal.aborted) throw Object.assign(new Error('The upload was cancelled.'), { name: 'AbortError' });
+
+    // Confirmation: the server must hold every manifest instance.
+    phase = 'confirming';
+    progress(true);
+    const studyUids = [...new Set(manifest.instances.map((i) => i.studyInstanceUID))];
+    const studies: UploadOutcome['studies'] = [];
+    const missingOnServer: string[] = [];
+    let confirmError: string | undefined;
+    let confirmed = 0;
+    const late: Array<Omit<JournalEntry, 't'>> = [];
+    for (const study of studyUids) {
+      const expected = manifest.instances.filter((i) => i.studyInstanceUID === study);
+      let held: Set<string>;
+      try {
+        held = new Set(await deps.client.listStudyInstances(study, signal));
+      } catch (err) {
+        if ((err as Error).name === 'StowFatalError' || (err as Error).name === 'AbortError') throw err;
+        confirmError = (err as Error).message;
+        studies.push({ studyInstanceUID: study, expected: expected.length, confirmed: 0 });
+        continue;
+      }
+      let n = 0;
+      for (const inst of expected) {
+        const st = states.get(inst.sopInstanceUID);
+        const onServer = held.has(inst.sopInstanceUID);
+        if (st?.state === 'stored' && onServer) n++;
+        else if (st?.state === 'stored' && !onServer) {
+          missingOnServer.push(inst.sopInstanceUID);
+          const f: UploadFailure = {
+            sopInstanceUID: inst.sopInstanceUID,
+            reason: 'server-rejected',
+            detail: 'acknowledged, but not found on the server afterwards (QIDO-RS)',
+          };
+          failures.set(inst.sopInstanceUID, f);
+          states.set(inst.sopInstanceUID, { state: 'failed', reason: f.reason, detail: f.detail, t: now().toISOString() });
+          late.push({ sop: f.sopInstanceUID, state: 'failed', reason: f.reason, detail: f.detail });
+        } else if (st?.state === 'failed' && st.reason === 'network-failed' && onServer) {
+          // The request reached the server but its answer was lost: the server holds a complete copy of the
+          // bytes we sent (a part is only completed after its SHA-256 matched the manifest).
+          n++;
+          failures.delete(inst.sopInstanceUID);
+          states.set(inst.sopInstanceUID, { state: 'stored', detail: 'confirmed by QIDO-RS', t: now().toISOString() });
+          late.push({ sop: inst.sopInstanceUID, state: 'stored', detail: 'confirmed by QIDO-RS' });
+        }
+      }
+      confirmed += n;
+      studies.push({ studyInstanceUID: study, expected: expected.length, confirmed: n });
+    }
+    await journal.append(late);
+
+    const complete = confirmError === undefined && confirmed === total && failures.size === 0;
+    let receipt: ReceiptFiles | undefined;
+    if (complete && deps.receipt !== false) {
+      receipt = await writeReceipt(root, { manifest, states, serviceUrl: deps.client.serviceUrl, now: now() }, fs);
+    }
+    phase = 'done';
+    progress(true);
+    return {
+      jobDir: root,
+      caseCode: manifest.caseCode,
+      serviceUrl: deps.client.serviceUrl,
+      complete,
+      total,
+      stored: confirmed,
+      sentThisRun,
+      failed: manifest.instances.flatMap((i) => failures.get(i.sopInstanceUID) ?? []),
+      missingOnServer,
+      studies,
+      notInManifest,
+      confirmError,
+      receipt,
+      journalSkippedLines: skipped,
+    };
+  } finally {
+    await journal.close();
+  }
+}
+
+/** Files of a job folder the upload itself writes (never sent, never counted as "not in manifest"). */
+export const JOB_FILES = [MANIFEST_FILE, JOURNAL_FILE, RECEIPT_JSON, RECEIPT_HTML];

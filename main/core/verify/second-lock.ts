@@ -1,0 +1,427 @@
+/**
+ * The second lock: an independent re-read of every de-identified output file, proving no identity token survived.
+ *
+ * It deliberately shares no parsing code with main/core/dicom/parse.ts (it reads with the `dicom-parser` package),
+ * so a bug in our own parser or writer cannot hide its own leak. Everything is searched: File Meta, every element
+ * at every depth (private, unknown, UN holding implicit-VR sequences), each value decoded in the character set in
+ * force where it sits, the raw bytes of each value (Latin-1 and UTF-8 spellings), and finally every byte no element
+ * accounts for (preamble, headers of duplicate elements dicom-parser silently overwrote). Only bulk image/signal
+ * data is skipped.
+ *
+ * Results name the category of a token, never the token or the value, so they can be logged.
+ */
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import {
+  ByteStream,
+  littleEndianByteArrayParser,
+  parseDicom,
+  readSequenceItemsImplicit,
+  type DataSet,
+  type Element,
+  type ParseDicomOptions,
+} from 'dicom-parser';
+import { decodeText, foldForMatch } from '../dicom/charset';
+import { lookup } from '../dicom/dictionary';
+import { CJK, type IdentityTokens, type TokenCategory } from './identity-tokens';
+
+export interface VerifyHit {
+  /** 'GGGGEEEE' of the element; '' for bytes outside every parsed element. */
+  tag: string;
+  /** e.g. '00081115[0].00081155'; 'preamble' or 'bytes@<offset>' for bytes outside every parsed element. */
+  path: string;
+  /** 'text'/'uid': found in a decoded text value; 'raw': in a binary value, or only in the value's bytes. */
+  kind: 'text' | 'uid' | 'raw';
+  /** The category of the token found — never the token itself. */
+  token: TokenCategory;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  hits: VerifyHit[];
+  /** Why the file could not be fully read; such a file is never ok (the caller quarantines it). */
+  error?: string;
+}
+
+export interface VerifyOptions {
+  readFile?: (p: string) => Promise<Buffer>;
+  /** Larger files are read without their Pixel Data (default 64 MiB); also the first header read size if smaller than 1 MiB. */
+  maxWholeFileBytes?: number;
+}
+
+type Boundary = 'word' | 'none' | 'uid' | 'datePrefix';
+
+interface Needle {
+  category: TokenCategory;
+  /** Folded text token, or the UID as is. */
+  text: string;
+  boundary: Boundary;
+  /** Two characters and not CJK: matched only as a whole word, and only in values known to be text. */
+  short: boolean;
+  /** All digits: only searched in IS/DS/UI values if at least MIN_DIGITS_IN_NUMBERS long. */
+  digits: number;
+  /** Byte spellings (Latin-1, UTF-8) as ASCII-lower-cased Latin-1 strings, matched against the value's bytes. */
+  raw: string[];
+}
+
+const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
+const FIRST_HEAD = 1024 * 1024;
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+const IMPLICIT_LE = '1.2.840.10008.1.2';
+const EXPLICIT_BE = '1.2.840.10008.1.2.2';
+
+/** Numbers and UIDs: a short number (ID '123') inside them is a count or UID component, not an identifier. */
+const NUMBER_VRS = new Set(['DS', 'IS', 'UI']);
+const MIN_DIGITS_IN_NUMBERS = 6;
+const TEXT_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
+/** VRs dicom-parser reads with a 12-byte explicit header (its list, so our byte accounting matches its parse). */
+const LONG_HEADER_VRS = new Set(['OB', 'OD', 'OL', 'OW', 'SQ', 'OF', 'UC', 'UR', 'UT', 'UN']);
+
+const isWordChar = (c: string): boolean => /[\p{L}\p{N}]/u.test(c);
+/** Raw haystacks are ASCII-lower-cased Latin-1: a byte is a word character only if it is an ASCII letter/digit. */
+const isAsciiWord = (c: string): boolean => /[0-9a-z]/.test(c);
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+
+// ---- tokens ----------------------------------------------------------------------------------------------------
+
+function rawPatterns(variants: string[]): string[] {
+  const out = new Set<string>();
+  for (const v of new Set(variants)) {
+    if (/^[\u0000-\u00ff]*$/.test(v)) out.add(asciiLower(v)); // Latin-1: the code units are the bytes
+    out.add(asciiLower(Buffer.from(v, 'utf8').toString('latin1')));
+  }
+  return [...out];
+}
+
+const compiled = new WeakMap<IdentityTokens, Needle[]>();
+
+/** Tokens → needles, once per IdentityTokens object (a batch verifies hundreds of files with the same tokens). */
+function compile(tokens: IdentityTokens): Needle[] {
+  const cached = compiled.get(tokens);
+  if (cached) return cached;
+  const needles: Needle[] = [];
+  tokens.texts.forEach((t, i) => {
+    const text = foldForMatch(t);
+    const chars = [...text].length;
+    if (chars < 2) return;
+    const category = tokens.textCategories?.[i] ?? 'text';
+    const cjk = CJK.test(text);
+    // A compact date may run straight into a time (DT '19600101083000'), so only its start needs a boundary.
+    const boundary: Boundary = cjk ? 'none' : category === 'date' && /^\d{8}$/.test(text) ? 'datePrefix' : 'word';
+    const short = !cjk && chars < 3;
+    const unaccented = t.normalize('NFKD').replace(/\p{M}/gu, '');
+    const digits = /^\d+$/.test(text) ? text.length : 0;
+    needles.push({ category, text, boundary, short, digits, raw: short ? [] : rawPatterns([t, t.toLowerCase(), t.toUpperCase(), unaccented, text]) });
+  });
+  for (const u of tokens.uids) {
+    const uid = u.replace(/^[\s\0]+|[\s\0]+$/g, '');
+    if (uid.length >= 3) needles.push({ category: 'uid', text: uid, boundary: 'uid', short: false, digits: 0, raw: [uid] });
+  }
+  compiled.set(tokens, needles);
+  return needles;
+}
+
+/** The (possibly astral) character ending just before index i / starting at index i. */
+function charBefore(s: string, i: number): string {
+  if (i <= 0) return '';
+  const lo = s.charCodeAt(i - 1);
+  return lo >= 0xdc00 && lo <= 0xdfff && i >= 2 ? s.slice(i - 2, i) : s[i - 1];
+}
+const charAt = (s: string, i: number): string => (i < s.length ? String.fromCodePoint(s.codePointAt(i)!) : '');
+
+/** Whether `needle` occurs in `hay` not glued to neighbouring letters/digits (per the boundary rule). */
+function occurs(hay: string, needle: string, boundary: Boundary, isWord: (c: string) => boolean): boolean {
+  const first = charAt(needle, 0);
+  const last = charBefore(needle, needle.length);
+  for (let i = hay.indexOf(needle); i !== -1; i = hay.indexOf(needle, i + 1)) {
+    const end = i + needle.length;
+    if (boundary === 'none') return true;
+    if (boundary === 'uid') {
+      // '1.2.3' must not match inside '1.2.3.4' or '11.2.3', but may end a sentence: 'UID 1.2.3.'
+      const glued = isDigit(hay[i - 1]) || (hay[i - 1] === '.' && isDigit(hay[i - 2])) || isDigit(hay[end]) || (hay[end] === '.' && isDigit(hay[end + 1]));
+      if (!glued) return true;
+      continue;
+    }
+    const before = charBefore(hay, i);
+    const after = charAt(hay, end);
+    const okBefore = !before || !isWord(first) || !isWord(before);
+    const okAfter = boundary === 'datePrefix' || !after || !isWord(last) || !isWord(after);
+    if (okBefore && okAfter) return true;
+  }
+  return false;
+}
+
+// ---- walking the data set --------------------------------------------------------------------------------------
+
+interface Walk {
+  bytes: Uint8Array;
+  needles: Needle[];
+  hits: Map<string, VerifyHit>;
+  /** Byte ranges accounted for by parsed headers and values; the rest is scanned raw at the end. */
+  covered: Array<[number, number]>;
+}
+
+function addHit(w: Walk, hit: VerifyHit): void {
+  w.hits.set(`${hit.path}|${hit.kind}|${hit.token}`, hit);
+}
+
+/** Pixel, overlay, curve, waveform and spectroscopy samples: images and signals, not text. Even groups only. */
+function isBulk(tag: string): boolean {
+  const group = parseInt(tag.slice(0, 4), 16);
+  if (group & 1) return false; // odd groups are private: searched like any other element
+  const g = tag.slice(0, 4);
+  const e = tag.slice(4);
+  return (
+    g === '7FE0' ||
+    (g.startsWith('7F') && e === '0010') || // retired Variable Pixel Data
+    ((g.startsWith('60') || g.startsWith('50')) && e === '3000') || // Overlay Data, retired Curve Data
+    tag === '54001010' || // Waveform Data
+    tag === '56000010' || // First Order Phase Correction Angle
+    tag === '56000020' // Spectroscopy Data
+  );
+}
+
+function headerLength(el: Element): number {
+  // Implicit VR (vr undefined) and short explicit headers are 8 bytes; OB/OW/SQ/UN/... explicit headers 12.
+  return el.vr !== undefined && LONG_HEADER_VRS.has(el.vr) ? 12 : 8;
+}
+
+/** The VR to decode a value with: explicit VR, else the dictionary's (implicit files, UN); undefined if unknown. */
+function vrOf(el: Element, tag: string): string | undefined {
+  if (el.vr && el.vr !== 'UN') return el.vr;
+  const vr = lookup(parseInt(tag, 16))?.vr;
+  return vr && vr !== 'UN' ? vr : undefined;
+}
+
+/** Printable bytes (any charset), tabs, line breaks and ISO 2022 escapes, optionally NUL/space padded. */
+function looksLikeText(v: Uint8Array): boolean {
+  let end = v.length;
+  while (end > 0 && (v[end - 1] === 0 || v[end - 1] === 0x20)) end--;
+  if (end === 0) return false;
+  for (let i = 0; i < end; i++) {
+    const b = v[i];
+    if (b < 0x20 ? b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b : b === 0x7f) return false;
+  }
+  return true;
+}
+
+/**
+ * dicom-parser warns when an implicit-VR element shorter than 4 bytes ends the file (it peeks for a sequence
+ * item). That loses nothing — element bounds are checked separately — unlike its other warnings.
+ */
+const harmlessWarning = (w: string): boolean => w.startsWith('eof encountered before finding sequence item tag or sequence delimiter tag in peeking');
+
+/**
+ * Items of a value that is really an implicit-VR little-endian sequence: UN elements (PS3.5 6.2.2) and private
+ * sequences in implicit files, which dicom-parser leaves unparsed (or parses and then drops the items of).
+ */
+function implicitItems(el: Element, bytes: Uint8Array): Element[] | undefined {
+  if (el.vr !== undefined && el.vr !== 'UN') return undefined;
+  const o = el.dataOffset;
+  if (el.length < 8 || bytes[o] !== 0xfe || bytes[o + 1] !== 0xff || bytes[o + 2] !== 0x00 || bytes[o + 3] !== 0xe0) return undefined;
+  try {
+    const stream = new ByteStream(littleEndianByteArrayParser, bytes, o);
+    const seq = { tag: el.tag, length: el.length, dataOffset: o } as Element;
+    readSequenceItemsImplicit(stream, seq);
+    // Anything but an exact fit means these bytes were not a sequence after all: search them as a blob.
+    return stream.warnings.every(harmlessWarning) && stream.position === o + el.length ? seq.items : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function searchValue(value: Uint8Array, vr: string | undefined, charset: string[], tag: string, path: string, w: Walk): void {
+  if (value.length === 0) return;
+  const textual = vr ? TEXT_VRS.has(vr) : looksLikeText(value);
+  // Binary values are decoded too: a blob may hold text in the file's charset (e.g. ISO 2022 Japanese).
+  const decoded = decodeText(value, charset, textual ? (vr ?? 'LO') : 'OB');
+  let folded: string | undefined;
+  let rawHay: string | undefined;
+  for (const n of w.needles) {
+    // Two-letter tokens in binary data would match random byte pairs.
+    if (n.short && !textual) continue;
+    if (n.digits && n.digits < MIN_DIGITS_IN_NUMBERS && vr && NUMBER_VRS.has(vr)) continue;
+    let kind: VerifyHit['kind'] | undefined;
+    if (n.category === 'uid') {
+      if (occurs(decoded, n.text, 'uid', isWordChar)) kind = 'uid';
+    } else if (occurs((folded ??= foldForMatch(decoded)), n.text, n.boundary, isWordChar)) kind = 'text';
+    // Found in a value that is not text (OB blob, binary private data): report it as found in the bytes.
+    if (kind && !textual) kind = 'raw';
+    if (!kind && n.raw.some((p) => occurs((rawHay ??= asciiLower(latin1(value))), p, n.boundary, isAsciiWord))) kind = 'raw';
+    if (kind) addHit(w, { tag, path, kind, token: n.category });
+  }
+}
+
+function visitElement(el: Element, charset: string[], prefix: string, w: Walk): void {
+  // dicom-parser invents a Transfer Syntax element with no bytes for raw data sets.
+  if (typeof el.dataOffset !== 'number') return;
+  const tag = el.tag.slice(1).toUpperCase();
+  const path = prefix + tag;
+  w.covered.push([el.dataOffset - headerLength(el), el.dataOffset]);
+  if (tag.startsWith('FFFE')) return; // item / sequence delimiters
+  const end = el.dataOffset + el.length;
+  if (end > w.bytes.length) throw new Error('an element runs past the end of the file');
+  if (isBulk(tag)) {
+    w.covered.push([el.dataOffset, end]);
+    return;
+  }
+  const items = el.items ?? implicitItems(el, w.bytes);
+  if (items) {
+    items.forEach((item, i) => {
+      w.covered.push([item.dataOffset - 8, item.dataOffset]);
+      if (item.dataSet) visitDataSet(item.dataSet, charset, `${path}[${i}].`, w);
+    });
+    return;
+  }
+  w.covered.push([el.dataOffset, end]);
+  searchValue(w.bytes.subarray(el.dataOffset, end), vrOf(el, tag), charset, tag, path, w);
+}
+
+function visitDataSet(ds: DataSet, inherited: string[], prefix: string, w: Walk): void {
+  // Specific Character Set may be redefined in a sequence item; it then applies to that item only.
+  const own = ds.elements.x00080005;
+  const charset = own && own.length > 0 ? latin1(w.bytes.subarray(own.dataOffset, own.dataOffset + own.length)).split('\\') : inherited;
+  for (const el of Object.values(ds.elements)) visitElement(el, charset, prefix, w);
+}
+
+/** Raw search of every byte no parsed header or value accounts for. */
+function scanGaps(w: Walk): void {
+  const ranges = w.covered.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  const gaps: Array<[number, number]> = [];
+  let pos = 0;
+  for (const [a, b] of ranges) {
+    if (a > pos) gaps.push([pos, a]);
+    pos = Math.max(pos, b);
+  }
+  if (pos < w.bytes.length) gaps.push([pos, w.bytes.length]);
+  for (const [a, b] of gaps) {
+    if (b - a < 3) continue;
+    const hay = asciiLower(latin1(w.bytes.subarray(a, b)));
+    const path = a < 132 ? 'preamble' : `bytes@${a}`;
+    for (const n of w.needles)
+      if (n.raw.some((p) => occurs(hay, p, n.boundary, isAsciiWord))) addHit(w, { tag: '', path, kind: 'raw', token: n.category });
+  }
+}
+
+// ---- entry points ----------------------------------------------------------------------------------------------
+
+const isUpper = (b: number | undefined): boolean => b !== undefined && b >= 0x41 && b <= 0x5a;
+
+/**
+ * dicom-parser options for these bytes. Part 10 files need none. A raw data set (no preamble/File Meta, as old
+ * discs stored them) is accepted only if it starts like one — group 0002 or 0008 — with explicit VR if bytes 4–5
+ * spell a VR; anything else is not DICOM.
+ */
+function parseOptions(bytes: Buffer): ParseDicomOptions {
+  if (bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM') return {};
+  const explicit = isUpper(bytes[4]) && isUpper(bytes[5]);
+  if (bytes.length >= 8 && bytes[0] === 0x00 && bytes[1] === 0x08 && explicit) return { TransferSyntaxUID: EXPLICIT_BE };
+  if (bytes.length >= 8 && (bytes[0] === 0x02 || bytes[0] === 0x08) && bytes[1] === 0x00)
+    return { TransferSyntaxUID: explicit ? EXPLICIT_LE : IMPLICIT_LE };
+  throw new Error('not DICOM: no DICM prefix and no data set at the start');
+}
+
+/** Messages only (dicom-parser's are fixed strings with tags), never values. */
+function describe(e: unknown): string {
+  const inner = typeof e === 'object' && e !== null && 'exception' in e ? (e as { exception: unknown }).exception : e;
+  // Tags in messages are 4 bytes of the file, which could be text: redacted unless structural (items, Pixel Data).
+  const msg = inner instanceof Error ? inner.message : String(inner);
+  return msg.replace(/\bx?[0-9a-f]{8}\b/gi, (t) => (/^x?(fffe|7fe0)/i.test(t) ? t : '<tag>')).slice(0, 200);
+}
+
+export function verifyBuffer(buf: Uint8Array, tokens: IdentityTokens): VerifyResult {
+  // dicom-parser's deflate path needs Buffer methods.
+  const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let ds: DataSet;
+  try {
+    ds = parseDicom(bytes, parseOptions(bytes));
+  } catch (e) {
+    return { ok: false, hits: [], error: `unparseable: ${describe(e)}` };
+  }
+  const w: Walk = { bytes: ds.byteArray, needles: compile(tokens), hits: new Map(), covered: [] };
+  // dicom-parser reports a missing delimiter or early end of file as a warning: part of the file went unread.
+  const warning = ds.warnings.find((x) => !harmlessWarning(x));
+  let error = warning ? `incomplete: ${describe(warning)}` : undefined;
+  try {
+    visitDataSet(ds, [], '', w);
+    scanGaps(w);
+  } catch (e) {
+    error ??= `unparseable: ${describe(e)}`;
+  }
+  const hits = [...w.hits.values()];
+  return { ok: !error && hits.length === 0, hits, ...(error ? { error } : {}) };
+}
+
+async function readRange(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) throw new Error('file shrank while reading');
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/** Where the top-level Pixel Data is, if `head` holds everything before it; undefined to read more. */
+function locatePixelData(head: Buffer): { start: number; valueStart: number; length: number } | undefined {
+  try {
+    const ds = parseDicom(head, { ...parseOptions(head), untilTag: 'x7fe00010' });
+    const el = ds.elements.x7fe00010;
+    // Deflated files are parsed from an inflated copy: its offsets are not file offsets.
+    if (!el || ds.byteArray !== head || ds.warnings.some((x) => !harmlessWarning(x))) return undefined;
+    return { start: el.dataOffset - headerLength(el), valueStart: el.dataOffset, length: el.length };
+  } catch {
+    return undefined;
+  }
+}
+
+/** End of encapsulated Pixel Data: walks the fragment item headers without reading the fragments. */
+async function endOfFragments(fh: FileHandle, pos: number, size: number): Promise<number> {
+  while (pos + 8 <= size) {
+    const h = await readRange(fh, pos, 8);
+    if (h.readUInt16LE(0) !== 0xfffe) break;
+    if (h.readUInt16LE(2) === 0xe0dd) return pos + 8;
+    if (h.readUInt16LE(2) !== 0xe000) break;
+    pos += 8 + h.readUInt32LE(4);
+  }
+  throw new Error('malformed encapsulated Pixel Data');
+}
+
+/**
+ * The file's bytes, minus a large file's top-level Pixel Data: the header is read in growing chunks until it
+ * parses up to Pixel Data, then whatever follows Pixel Data (private tags, padding) is appended, so nothing but
+ * the image itself is left unsearched.
+ */
+async function readForVerify(filePath: string, limit: number): Promise<Buffer> {
+  const fh = await fsp.open(filePath, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    if (size <= limit) return await readRange(fh, 0, size);
+    for (let n = Math.min(size, Math.max(1024, Math.min(FIRST_HEAD, limit))); ; n = Math.min(size, n * 4)) {
+      const head = await readRange(fh, 0, n);
+      const pixel = locatePixelData(head);
+      if (pixel) {
+        const end = pixel.length === 0xffffffff ? await endOfFragments(fh, pixel.valueStart, size) : pixel.valueStart + pixel.length;
+        if (end > size) throw new Error('Pixel Data runs past the end of the file');
+        return Buffer.concat([head.subarray(0, pixel.start), await readRange(fh, end, size - end)]);
+      }
+      if (n >= size) return head; // no top-level Pixel Data found: the whole file is searched
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function verifyFile(filePath: string, tokens: IdentityTokens, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  let bytes: Buffer;
+  try {
+    bytes = opts.readFile ? await opts.readFile(filePath) : await readForVerify(filePath, opts.maxWholeFileBytes ?? WHOLE_FILE_LIMIT);
+  } catch (e) {
+    // The error code only: fs messages quote the path, and a path on a patient's disc can contain the name.
+    const code = (e as NodeJS.ErrnoException | undefined)?.code;
+    return { ok: false, hits: [], error: `unreadable: ${code ?? describe(e)}` };
+  }
+  return verifyBuffer(bytes, tokens);
+}
