@@ -21,11 +21,22 @@ export type UploadCommandOverrides = Partial<
   Pick<RunUploadOptions, 'verify' | 'records' | 'client' | 'idleTimeoutMs' | 'maxAttempts' | 'batchMaxFiles'>
 > & { clock?: () => number; progressEveryMs?: number };
 
-function positiveNumber(name: string, raw: string | undefined, opts: { integer?: boolean; max?: number } = {}): number | undefined {
+function positiveNumber(
+  name: string,
+  raw: string | undefined,
+  opts: { integer?: boolean; max?: number } = {},
+): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || (opts.integer && !Number.isInteger(n)) || (opts.max !== undefined && n > opts.max)) {
-    throw new UsageError(`--${name} must be a ${opts.integer ? 'whole ' : ''}number above 0${opts.max ? ` and at most ${opts.max}` : ''}`);
+  if (
+    !Number.isFinite(n) ||
+    n <= 0 ||
+    (opts.integer && !Number.isInteger(n)) ||
+    (opts.max !== undefined && n > opts.max)
+  ) {
+    throw new UsageError(
+      `--${name} must be a ${opts.integer ? 'whole ' : ''}number above 0${opts.max ? ` and at most ${opts.max}` : ''}`,
+    );
   }
   return n;
 }
@@ -38,7 +49,9 @@ async function readAuth(env: CliIO['env'], tokenFile: string | undefined, io: Cl
       text = await fsp.readFile(tokenFile, 'utf8');
       const st = await fsp.stat(tokenFile);
       if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-        io.err(`cleardisc upload: warning: the token file can be read by other users (chmod 600 ${tokenFile})\n`);
+        io.err(
+          `cleardisc upload: warning: the token file can be read by other users (chmod 600 ${tokenFile})\n`,
+        );
       }
     } catch (err) {
       throw new UsageError(`cannot read the token file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
@@ -52,14 +65,17 @@ async function readAuth(env: CliIO['env'], tokenFile: string | undefined, io: Cl
   const password = env.CLEARDISC_PASSWORD;
   const basic = Boolean(user) || Boolean(password);
   if (token && basic) {
-    throw new UsageError('give either a token (CLEARDISC_TOKEN or --token-file) or CLEARDISC_USER/CLEARDISC_PASSWORD, not both');
+    throw new UsageError(
+      'give either a token (CLEARDISC_TOKEN or --token-file) or CLEARDISC_USER/CLEARDISC_PASSWORD, not both',
+    );
   }
   if (token) {
     if (/[\r\n]/.test(token)) throw new UsageError('the token must be a single line');
     return { kind: 'bearer', token };
   }
   if (basic) {
-    if (!user || password === undefined) throw new UsageError('set both CLEARDISC_USER and CLEARDISC_PASSWORD');
+    if (!user || password === undefined)
+      throw new UsageError('set both CLEARDISC_USER and CLEARDISC_PASSWORD');
     if (user.includes(':')) throw new UsageError('CLEARDISC_USER cannot contain ":"');
     return { kind: 'basic', user, password };
   }
@@ -78,7 +94,8 @@ export function progressLine(p: UploadProgress): string {
   if (p.phase === 'confirming') return `Checking that the review service holds all ${p.filesTotal} images…`;
   if (p.phase === 'done') return `Done: ${p.filesDone - p.filesFailed}/${p.filesTotal} images sent.`;
   const rate = p.bytesPerSecond > 0 ? `, ${formatBytes(Math.round(p.bytesPerSecond))}/s` : '';
-  const eta = p.etaSeconds !== undefined && p.bytesPerSecond > 0 ? `, about ${duration(p.etaSeconds)} left` : '';
+  const eta =
+    p.etaSeconds !== undefined && p.bytesPerSecond > 0 ? `, about ${duration(p.etaSeconds)} left` : '';
   const failed = p.filesFailed ? `, ${p.filesFailed} not sent` : '';
   return `Sending ${p.filesDone}/${p.filesTotal} images, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}${rate}${eta}${failed}`;
 }
@@ -101,8 +118,16 @@ export function toJson(o: UploadOutcome): UploadJson {
     complete: o.complete,
     total: o.total,
     stored: o.stored,
-    failed: o.failed.map((f) => ({ sopInstanceUID: f.sopInstanceUID, reason: f.reason, ...(f.detail ? { detail: f.detail } : {}) })),
-    studies: o.studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.confirmed, expected: s.expected })),
+    failed: o.failed.map((f) => ({
+      sopInstanceUID: f.sopInstanceUID,
+      reason: f.reason,
+      ...(f.detail ? { detail: f.detail } : {}),
+    })),
+    studies: o.studies.map((s) => ({
+      studyInstanceUID: s.studyInstanceUID,
+      instances: s.confirmed,
+      expected: s.expected,
+    })),
     notInManifest: o.notInManifest,
     receipt: o.receipt?.json ?? null,
     receiptHtml: o.receipt?.html ?? null,
@@ -119,21 +144,30 @@ function renderOutcome(o: UploadOutcome): string {
     lines.push(`Case code: ${o.caseCode}`);
     if (o.receipt) lines.push(`Receipt: ${o.receipt.html}`);
   } else {
-    lines.push(`${o.stored} of ${o.total} images are confirmed at the review service; the upload is NOT complete.`);
+    lines.push(
+      `${o.stored} of ${o.total} images are confirmed at the review service; the upload is NOT complete.`,
+    );
     if (o.failed.length) {
       lines.push(`${o.failed.length} image${o.failed.length === 1 ? ' was' : 's were'} not sent:`);
-      for (const f of o.failed) lines.push(`  ${f.sopInstanceUID}: ${REASONS[f.reason]}${f.detail ? ` (${f.detail})` : ''}`);
+      for (const f of o.failed)
+        lines.push(`  ${f.sopInstanceUID}: ${REASONS[f.reason]}${f.detail ? ` (${f.detail})` : ''}`);
     }
     if (o.confirmError) lines.push(`The service could not be asked what it holds: ${o.confirmError}`);
     lines.push('Run the same command again to retry; images already confirmed are not sent twice.');
   }
   if (o.notInManifest.length) {
-    lines.push(`${o.notInManifest.length} file${o.notInManifest.length === 1 ? '' : 's'} in the folder ${o.notInManifest.length === 1 ? 'is' : 'are'} not in the manifest and ${o.notInManifest.length === 1 ? 'was' : 'were'} not sent: ${REASONS['not-in-manifest']}`);
+    lines.push(
+      `${o.notInManifest.length} file${o.notInManifest.length === 1 ? '' : 's'} in the folder ${o.notInManifest.length === 1 ? 'is' : 'are'} not in the manifest and ${o.notInManifest.length === 1 ? 'was' : 'were'} not sent: ${REASONS['not-in-manifest']}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
 
-export async function uploadCommand(argv: string[], io: CliIO, overrides: UploadCommandOverrides = {}): Promise<number> {
+export async function uploadCommand(
+  argv: string[],
+  io: CliIO,
+  overrides: UploadCommandOverrides = {},
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {

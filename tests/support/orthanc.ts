@@ -37,15 +37,28 @@ export interface HttpResult {
   body: Buffer;
 }
 
-/** Minimal node:http client; agent:false so no keep-alive socket outlives a test. */
+/**
+ * Minimal node:http client; agent:false so no keep-alive socket outlives a test, and a socket
+ * timeout so a peer that accepts but never answers cannot hang a test.
+ */
 export function httpRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { method: opts.method ?? 'GET', headers: opts.headers, agent: false },
+      {
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        agent: false,
+        timeout: opts.timeoutMs ?? 30_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -55,6 +68,7 @@ export function httpRequest(
         res.on('error', reject);
       },
     );
+    req.on('timeout', () => req.destroy(new Error(`${opts.method ?? 'GET'} ${url} timed out`)));
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -86,15 +100,16 @@ function freePort(): Promise<number> {
   });
 }
 
-// Every live Orthanc, so a crashing/exiting test process still kills them (synchronously, in 'exit').
-const live = new Map<ChildProcess, string>(); // child -> its temp dir
+// Every started, not yet cleaned-up Orthanc (temp dir -> process), so an exiting test process
+// still kills them and removes their dirs (synchronously, in 'exit').
+const live = new Map<string, ChildProcess>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const [child, dir] of live) {
-      child.kill('SIGKILL');
+    for (const [dir, child] of live) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -107,13 +122,15 @@ function installExitHook(): void {
  */
 function spawnWatchdog(pid: number, dir: string): ChildProcess {
   // Same cleanup if a signal for the whole process group (Ctrl-C, `timeout`) reaches the watchdog.
-  const cleanup = 'kill -9 "$1" 2>/dev/null; rm -rf "$2"';
+  // The /proc check avoids killing an unrelated process that reused the pid of an exited Orthanc.
+  const cleanup = 'grep -qF -- "$2" "/proc/$1/cmdline" 2>/dev/null && kill -9 "$1"; rm -rf "$2"';
   const script = `trap '${cleanup}; exit 1' INT TERM HUP; read -r _ || { ${cleanup}; }`;
   const dog = spawn('/bin/sh', ['-c', script, 'orthanc-watchdog', String(pid), dir], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   dog.unref();
   (dog.stdin as unknown as { unref?: () => void }).unref?.();
+  dog.stdin?.on('error', () => {}); // EPIPE if a group signal already ended it: nothing left to do
   return dog;
 }
 
@@ -179,7 +196,7 @@ async function startOnce(opts: { user?: string; password?: string }): Promise<Or
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  live.set(child, root);
+  live.set(root, child);
   const dog = child.pid ? spawnWatchdog(child.pid, root) : undefined;
 
   // Keep the stderr tail for error messages, and keep draining so Orthanc never blocks on a full pipe.
@@ -191,8 +208,6 @@ async function startOnce(opts: { user?: string; password?: string }): Promise<Or
   const exitPromise = new Promise<void>((resolve) => {
     child.on('exit', (code, signal) => {
       exited = { code, signal };
-      live.delete(child);
-      dog?.stdin?.end('\n'); // tell the watchdog it is no longer needed
       resolve();
     });
   });
@@ -201,7 +216,11 @@ async function startOnce(opts: { user?: string; password?: string }): Promise<Or
 
   const restUrl = `http://127.0.0.1:${httpPort}`;
   const auth = { Authorization: authHeader };
-  const cleanupDir = () => rmSync(root, { recursive: true, force: true });
+  const cleanupDir = () => {
+    if (!live.delete(root)) return; // already cleaned up (stop() called twice)
+    rmSync(root, { recursive: true, force: true });
+    dog?.stdin?.end('\n'); // a full line tells the watchdog to stand down
+  };
 
   const stop = async (): Promise<void> => {
     if (!exited) {
@@ -223,7 +242,7 @@ async function startOnce(opts: { user?: string; password?: string }): Promise<Or
       throw new Error(`Orthanc failed to start (${why}). stderr tail:\n${stderrTail}`);
     }
     try {
-      const r = await httpRequest(`${restUrl}/system`, { headers: auth });
+      const r = await httpRequest(`${restUrl}/system`, { headers: auth, timeoutMs: 1000 });
       if (r.status === 200) break;
     } catch {
       // not listening yet

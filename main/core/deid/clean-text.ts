@@ -2,9 +2,12 @@
 // from the case's source headers is removed from the text; the rest is kept. Matching is done on folded text
 // (foldForMatch: case, accents, full/half width, PN delimiters) so 'JÉRÔME', 'jerome' and 'Ｊｅｒｏｍｅ' all go,
 // whatever character set the value was stored in; removal cuts the matching characters out of the original text.
+// Matching is at least as eager as the second lock's (verify/second-lock.ts), so a cleaned value never trips it:
+// word edges are looser here (a letter next to a digit is an edge), compact dates match as a prefix ('19600101'
+// in '19600101083000'), and umlauts written out match either way ('Müller' in the text, 'Mueller' as token).
 
 import { foldForMatch } from '../dicom/charset';
-import { CJK, type IdentityTokens } from '../verify/identity-tokens';
+import { CJK, TRANSLITERABLE, transliterate, type IdentityTokens } from '../verify/identity-tokens';
 
 export interface TextCleaner {
   /** `text` with every identity token removed (whitespace tidied where something was cut); unchanged otherwise. */
@@ -17,6 +20,8 @@ interface Needle {
   folded: string;
   /** Tokens in scripts written without spaces match anywhere; others only at the edge of a word or number. */
   anywhere: boolean;
+  /** A compact date (YYYYMMDD) may run straight into a time: only its start needs an edge. */
+  prefix: boolean;
 }
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
@@ -32,21 +37,18 @@ interface Folded {
   text: string;
   /** For each folded code unit, the index of the grapheme it came from. */
   owner: number[];
-  /** Graphemes of the original text, in order. */
-  graphemes: string[];
 }
 
-function fold(text: string): Folded {
-  const graphemes = [...segmenter.segment(text)].map((s) => s.segment);
+function fold(graphemes: readonly string[], spell: (g: string) => string = (g) => g): Folded {
   let out = '';
   const owner: number[] = [];
   graphemes.forEach((g, i) => {
-    const f = foldGrapheme(g);
+    const f = foldGrapheme(spell(g));
     if (f === ' ' && out.endsWith(' ')) return;
     for (let k = 0; k < f.length; k++) owner.push(i);
     out += f;
   });
-  return { text: out, owner, graphemes };
+  return { text: out, owner };
 }
 
 const LETTER = /\p{L}/u;
@@ -65,22 +67,32 @@ function continuesNumber(text: string, at: number, step: 1 | -1): boolean {
   return text[at] === '.' && DIGIT.test(text[at + step] ?? '');
 }
 
+/** The (possibly astral) character ending just before index i / starting at index i. */
+function charBefore(s: string, i: number): string | undefined {
+  if (i <= 0) return undefined;
+  const lo = s.charCodeAt(i - 1);
+  return lo >= 0xdc00 && lo <= 0xdfff && i >= 2 ? s.slice(i - 2, i) : s[i - 1];
+}
+const charAt = (s: string, i: number): string | undefined => (i < s.length ? String.fromCodePoint(s.codePointAt(i)!) : undefined);
+
 function matchAt(hay: string, start: number, needle: Needle): boolean {
   if (needle.anywhere) return true;
   const n = needle.folded;
   const end = start + n.length;
-  const first = n[0];
-  const last = n[n.length - 1];
-  if (continuesWord(first, hay[start - 1]) || continuesWord(last, hay[end])) return false;
+  const first = charAt(n, 0)!;
+  const last = charBefore(n, n.length)!;
+  if (continuesWord(first, charBefore(hay, start)) || (!needle.prefix && continuesWord(last, charAt(hay, end)))) return false;
   if (DIGIT.test(first) && continuesNumber(hay, start - 1, -1)) return false;
-  if (DIGIT.test(last) && continuesNumber(hay, end, 1)) return false;
+  if (DIGIT.test(last) && !needle.prefix && continuesNumber(hay, end, 1)) return false;
   return true;
 }
 
-/** Indices of graphemes covered by any token occurrence. */
-function coveredGraphemes(f: Folded, needles: readonly Needle[]): Set<number> {
+/** Indices of graphemes covered by any token occurrence, in the text as written and with umlauts written out. */
+function coveredGraphemes(graphemes: readonly string[], needles: readonly Needle[]): Set<number> {
   const hit = new Set<number>();
-  for (const needle of needles) {
+  const spellings = [fold(graphemes)];
+  if (graphemes.some((g) => TRANSLITERABLE.test(g))) spellings.push(fold(graphemes, transliterate));
+  for (const f of spellings) for (const needle of needles) {
     for (let i = f.text.indexOf(needle.folded); i >= 0; i = f.text.indexOf(needle.folded, i + 1)) {
       if (!matchAt(f.text, i, needle)) continue;
       for (let k = i; k < i + needle.folded.length; k++) hit.add(f.owner[k]);
@@ -105,26 +117,31 @@ function tidy(s: string): string {
 export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
   const seen = new Set<string>();
   const needles: Needle[] = [];
-  for (const t of [...tokens.texts, ...tokens.uids]) {
-    const folded = foldForMatch(t);
-    if (folded === '' || seen.has(folded)) continue;
-    seen.add(folded);
-    needles.push({ folded, anywhere: CJK.test(folded) });
-  }
-  // Longest first only matters for readability of the code path; coverage is a union, so order never changes output.
+  const add = (token: string, date: boolean): void => {
+    const folded = foldForMatch(token);
+    const prefix = date && /^\d{8}$/.test(folded);
+    const key = `${prefix ? 'p' : 'w'}${folded}`;
+    if (folded === '' || seen.has(key)) return;
+    seen.add(key);
+    needles.push({ folded, anywhere: CJK.test(folded), prefix });
+  };
+  tokens.texts.forEach((t, i) => add(t, tokens.textCategories?.[i] === 'date'));
+  tokens.uids.forEach((u) => add(u, false));
+  // A fixed order for reproducible runs; coverage is a union, so the order never changes the output.
   needles.sort((a, b) => b.folded.length - a.folded.length || (a.folded < b.folded ? -1 : 1));
 
-  const contains = (text: string): boolean => coveredGraphemes(fold(text), needles).size > 0;
+  const graphemesOf = (text: string): string[] => [...segmenter.segment(text)].map((s) => s.segment);
+  const contains = (text: string): boolean => coveredGraphemes(graphemesOf(text), needles).size > 0;
 
   const clean = (text: string): string => {
     let current = text;
     // Cutting can join pieces into a new occurrence ('SmiSmithth'): repeat until nothing matches. Each round removes
     // at least one character, so this ends.
     for (;;) {
-      const f = fold(current);
-      const hit = coveredGraphemes(f, needles);
+      const graphemes = graphemesOf(current);
+      const hit = coveredGraphemes(graphemes, needles);
       if (hit.size === 0) return current;
-      current = tidy(f.graphemes.filter((_, i) => !hit.has(i)).join(''));
+      current = tidy(graphemes.filter((_, i) => !hit.has(i)).join(''));
     }
   };
   return { clean, contains };

@@ -4,11 +4,9 @@
 // sets (JIS, KS X 1001, GB 2312) would be a large, rarely exercised piece of code in the one place where a
 // mistake corrupts names — and a byte we cannot encode is a byte we cannot prove clean.
 
-const LATIN1_LABEL = 'iso-8859-1';
-
-/** Single-byte sets by (0008,0005) term: the TextDecoder label of their G1 half. */
+/** Single-byte sets by (0008,0005) term: the TextDecoder label charset.ts decodes their upper half with. */
 const SINGLE_BYTE: Record<string, string> = {
-  'ISO_IR 100': 'windows-1252', // what charset.ts decodes ISO_IR 100 with (identical on 0xA0-0xFF)
+  'ISO_IR 100': 'iso-8859-1',
   'ISO_IR 101': 'iso-8859-2',
   'ISO_IR 109': 'iso-8859-3',
   'ISO_IR 110': 'iso-8859-4',
@@ -18,18 +16,19 @@ const SINGLE_BYTE: Record<string, string> = {
   'ISO_IR 138': 'iso-8859-8',
   'ISO_IR 148': 'iso-8859-9',
   'ISO_IR 203': 'iso-8859-15',
-  'ISO_IR 166': 'windows-874', // TIS 620 as the WHATWG decoder names it
+  'ISO_IR 166': 'tis-620',
 };
 
 const reverseTables = new Map<string, Map<string, number>>();
 
-/** Character → byte for 0x80-0xFF of a single-byte set, from the same decoder charset.ts reads it with. */
+/** Character → byte for 0x80-0xFF of a single-byte set, from the same decoder charset.ts reads it with, so that
+ * decoding what this writes gives back the same text. */
 function reverseTable(label: string): Map<string, number> {
   let table = reverseTables.get(label);
   if (!table) {
     table = new Map();
     const decoder = new TextDecoder(label);
-    for (let b = 0xa0; b <= 0xff; b++) {
+    for (let b = 0x80; b <= 0xff; b++) {
       const ch = decoder.decode(Uint8Array.of(b));
       if (ch !== '\ufffd' && !table.has(ch)) table.set(ch, b);
     }
@@ -69,7 +68,7 @@ export function encodeText(text: string, charsets: readonly string[]): Uint8Arra
   }
   const label = SINGLE_BYTE[first] ?? SINGLE_BYTE[first.replace(/^ISO 2022 IR /, 'ISO_IR ')];
   if (!label) return undefined;
-  const table = reverseTable(label === 'windows-1252' ? LATIN1_LABEL : label);
+  const table = reverseTable(label);
   const out: number[] = [];
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;

@@ -44,6 +44,12 @@ const TYPES: ReadonlyMap<number, AttributeType> = new Map<number, AttributeType>
   [0x00700084, '2'],
   // Requested Procedure Description: Type 2 in SR Document General > Referenced Request Sequence. (X/Z)
   [0x00321060, '2'],
+  // Operators' Name: Type 2 in RT Series (RT Plan, RT Structure Set, RT Dose, ...). (X/Z/D)
+  [0x00081070, '2'],
+  // Referenced Performed Procedure Step Sequence: Type 2 in SR Document Series, but Type 3 with exactly one item in
+  // General Series, so neither X nor Z (empty) suits both. Counted as Type 1: D keeps the item, its UIDs re-mapped,
+  // which leaks nothing. (X/Z/D)
+  [0x00081111, '1'],
 
   // ---- Single-action rows kept here for reference: Z keeps Type 2 attributes present by itself ----------------
   // Patient Module: Patient Name, Patient ID, Birth Date, Sex (Type 2 in every composite IOD).
@@ -63,6 +69,10 @@ const TYPES: ReadonlyMap<number, AttributeType> = new Map<number, AttributeType>
   [0x0040a027, '1'],
   // Person Name (0040,A123): Type 1 in PNAME content items.
   [0x0040a123, '1'],
+  // Structure Set Label: Type 1 in Structure Set (cleaned under Clean Descriptors; never left empty).
+  [0x30060002, '1'],
+  // RT Plan Label: Type 1 in RT General Plan (likewise).
+  [0x300a0002, '1'],
 
   // ---- Attributes Table E.1-1 does not list, whose VR the default rule would remove ------------------------
   // Text Value: Type 1C in SR TEXT content items and Acquisition Context items.

@@ -72,12 +72,13 @@ export function parseJournal(text: string): ParsedJournal {
   return { entries, skipped, torn };
 }
 
-/** The latest state of each instance. 'stored' is final: nothing later undoes it. */
+/**
+ * The latest state of each instance: the last line wins (a 'stored' instance the server later turned out not
+ * to hold is journaled 'failed' by the confirmation step, so the next run sends it again).
+ */
 export function replayJournal(entries: readonly JournalEntry[]): Map<string, InstanceJournalState> {
   const out = new Map<string, InstanceJournalState>();
   for (const e of entries) {
-    const prev = out.get(e.sop);
-    if (prev?.state === 'stored' && e.state !== 'stored') continue;
     out.set(e.sop, {
       state: e.state,
       reason: e.reason,
@@ -155,6 +156,7 @@ export class Journal {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && k !== 't') (out as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(o))
+    if (v !== undefined && k !== 't') (out as Record<string, unknown>)[k] = v;
   return out;
 }

@@ -27,7 +27,9 @@ export async function readManifest(jobDir: string, fs: UploadFs = nodeUploadFs):
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UploadInputError('This folder has no manifest.json: it is not the output of `cleardisc deid`.');
+      throw new UploadInputError(
+        'This folder has no manifest.json: it is not the output of `cleardisc deid`.',
+      );
     }
     throw new UploadInputError(`manifest.json could not be read (${code ?? 'error'}).`);
   }
@@ -47,17 +49,26 @@ export async function readManifest(jobDir: string, fs: UploadFs = nodeUploadFs):
   }
   check(typeof m.caseCode === 'string', 'caseCode missing');
   check(Array.isArray(m.instances), 'instances missing');
-  check(Array.isArray(m.excluded ?? []) && Array.isArray(m.quarantined ?? []), 'excluded/quarantined not lists');
+  check(
+    Array.isArray(m.excluded ?? []) && Array.isArray(m.quarantined ?? []),
+    'excluded/quarantined not lists',
+  );
   const seen = new Set<string>();
   m.instances.forEach((inst: ManifestInstance, i) => {
     const at = `instances[${i}]`;
     check(typeof inst === 'object' && inst !== null, `${at} is not an object`);
     check(typeof inst.file === 'string' && inst.file.length > 0, `${at}.file missing`);
     for (const k of ['sopInstanceUID', 'studyInstanceUID', 'seriesInstanceUID', 'sopClassUID'] as const) {
-      check(typeof inst[k] === 'string' && UID.test(inst[k]) && inst[k].length <= 64, `${at}.${k} is not a UID`);
+      check(
+        typeof inst[k] === 'string' && UID.test(inst[k]) && inst[k].length <= 64,
+        `${at}.${k} is not a UID`,
+      );
     }
     check(Number.isSafeInteger(inst.bytes) && inst.bytes > 0, `${at}.bytes is not a size`);
-    check(typeof inst.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(inst.sha256), `${at}.sha256 is not a SHA-256`);
+    check(
+      typeof inst.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(inst.sha256),
+      `${at}.sha256 is not a SHA-256`,
+    );
     check(!seen.has(inst.sopInstanceUID), `${at} repeats a SOP Instance UID`);
     seen.add(inst.sopInstanceUID);
   });

@@ -71,9 +71,12 @@ const OPTION_LABELS: Record<keyof DeidOptions, string> = {
 };
 
 const METHOD_MEANINGS: Record<string, string> = Object.fromEntries(
-  [BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE, CLEAN_RECOGNIZABLE_VISUAL_FEATURES_CODE, ...Object.values(OPTION_INFO).map((o) => o.code)].map(
-    (c) => [c.codeValue, c.codeMeaning],
-  ),
+  [
+    BASIC_PROFILE_CODE,
+    CLEAN_PIXEL_DATA_CODE,
+    CLEAN_RECOGNIZABLE_VISUAL_FEATURES_CODE,
+    ...Object.values(OPTION_INFO).map((o) => o.code),
+  ].map((c) => [c.codeValue, c.codeMeaning]),
 );
 
 const WARNING_TEXT: Record<number, string> = {
@@ -89,7 +92,11 @@ function warningText(code: number): string {
 
 function reasonItem(n: number, reason: string): { n: number; reason: string; explanation: string } {
   const code: ReasonCode | undefined = isReasonCode(reason) ? reason : undefined;
-  return { n, reason: code ?? 'unknown', explanation: code ? REASONS[code] : 'Left out for a reason this version does not know.' };
+  return {
+    n,
+    reason: code ?? 'unknown',
+    explanation: code ? REASONS[code] : 'Left out for a reason this version does not know.',
+  };
 }
 
 /** A Retrieve URL as the receipt may show it: http(s) only, no credentials, query or fragment. */
@@ -176,7 +183,10 @@ export function buildReceipt(input: {
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function bytesText(n: number): string {
@@ -193,8 +203,12 @@ function bytesText(n: number): string {
 
 export function renderReceiptHtml(r: Receipt): string {
   const e = escapeHtml;
-  const row = (cells: string[], tag = 'td') => `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
-  const when = r.uploadedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+  const row = (cells: string[], tag = 'td') =>
+    `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
+  const when = r.uploadedAt
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+    .replace(/Z$/, ' UTC');
   const reasonRows = (list: Receipt['excluded']) =>
     list.map((x) => row([String(x.n), e(x.explanation), `<code>${e(x.reason)}</code>`])).join('\n');
   const parts: string[] = [];
@@ -267,7 +281,9 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weigh
   parts.push(row(['#', 'Image (new identifier)', 'Modality', 'Size', 'SHA-256', 'Acknowledgement'], 'th'));
   for (const i of r.instances) {
     const ack = [
-      i.acknowledgement.retrieveUrl ? `stored: <span class="mono">${e(i.acknowledgement.retrieveUrl)}</span>` : 'stored',
+      i.acknowledgement.retrieveUrl
+        ? `stored: <span class="mono">${e(i.acknowledgement.retrieveUrl)}</span>`
+        : 'stored',
       ...(i.acknowledgement.warnings ?? []).map((w) => `warning ${e(w)}`),
       'confirmed',
     ].join('<br>');

@@ -15,7 +15,10 @@ export function bareHost(u: URL): string {
 
 /** 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and localhost: traffic that never leaves this computer. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (h === 'localhost') return true;
   if (net.isIPv4(h)) return h.split('.')[0] === '127';
   if (net.isIPv6(h)) {
@@ -46,7 +49,9 @@ export function parseServiceUrl(raw: string): URL {
     );
   }
   if (u.search || u.hash) {
-    throw new ServiceUrlError('The review service address must not contain a query (?...) or fragment (#...).');
+    throw new ServiceUrlError(
+      'The review service address must not contain a query (?...) or fragment (#...).',
+    );
   }
   if (u.protocol === 'http:' && !isLoopbackHost(bareHost(u))) {
     throw new ServiceUrlError(
@@ -73,7 +78,10 @@ function ipv4ToInt(ip: string): number {
 
 /** NO_PROXY: comma/space separated hosts, `.suffix`/`*.suffix` domains, `host:port`, IPv4 CIDRs, or `*`. */
 export function matchesNoProxy(host: string, port: string, noProxy: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   for (let entry of noProxy.split(/[\s,]+/).filter(Boolean)) {
     entry = entry.toLowerCase();
     if (entry === '*') return true;
@@ -105,7 +113,8 @@ export function proxyFor(target: URL, env: Record<string, string | undefined>): 
   const port = target.port || (target.protocol === 'https:' ? '443' : '80');
   const noProxy = env.no_proxy ?? env.NO_PROXY;
   if (noProxy && matchesNoProxy(host, port, noProxy)) return undefined;
-  const raw = target.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY) : (env.http_proxy ?? env.HTTP_PROXY);
+  const raw =
+    target.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY) : (env.http_proxy ?? env.HTTP_PROXY);
   if (!raw || !raw.trim()) return undefined;
   const text = raw.trim();
   let u: URL;

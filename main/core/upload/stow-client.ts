@@ -10,7 +10,8 @@ import { ContentChangedError, multipartBody, type MultipartBody } from './multip
 import { bareHost, displayUrl, parseServiceUrl, proxyFor, ServiceUrlError } from './service-url';
 import type { InstanceResult } from './types';
 
-export type StowAuth = { kind: 'none' } | { kind: 'basic'; user: string; password: string } | { kind: 'bearer'; token: string };
+export type StowAuth =
+  { kind: 'none' } | { kind: 'basic'; user: string; password: string } | { kind: 'bearer'; token: string };
 
 /** One instance to store: where it is and what it must be. */
 export interface StowInstance {
@@ -203,7 +204,10 @@ export function parseStowResponse(body: Buffer): StowResponseSummary | undefined
     const uid = firstString(it[TAG.sopInstanceUid]);
     if (!uid) continue;
     const warnings = numbers(it[TAG.warningReason]);
-    stored.set(uid, { retrieveUrl: firstString(it[TAG.retrieveUrl]), warnings: warnings.length ? warnings : undefined });
+    stored.set(uid, {
+      retrieveUrl: firstString(it[TAG.retrieveUrl]),
+      warnings: warnings.length ? warnings : undefined,
+    });
   }
   for (const it of items(ds, TAG.failedSeq)) {
     const uid = firstString(it[TAG.sopInstanceUid]);
@@ -219,13 +223,18 @@ export function serverMessage(body: Buffer): string {
   let out = text;
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
-    const parts = [j.Message, j.Details, j.message, j.error].filter((x): x is string => typeof x === 'string');
+    const parts = [j.Message, j.Details, j.message, j.error].filter(
+      (x): x is string => typeof x === 'string',
+    );
     if (parts.length) out = parts.join(': ');
   } catch {
     // not JSON
   }
-  // eslint-disable-next-line no-control-regex
-  out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  out = out
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return out.length > 200 ? `${out.slice(0, 200)}…` : out;
 }
 
@@ -261,7 +270,13 @@ export class StowClient {
   private readonly o: Required<
     Pick<
       StowClientOptions,
-      'idleTimeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'qidoPageSize' | 'userAgent'
+      | 'idleTimeoutMs'
+      | 'maxAttempts'
+      | 'baseDelayMs'
+      | 'maxDelayMs'
+      | 'maxRetryAfterMs'
+      | 'qidoPageSize'
+      | 'userAgent'
     >
   >;
   private readonly auth: StowAuth;
@@ -314,7 +329,9 @@ export class StowClient {
   private authHeader(): Record<string, string> {
     switch (this.auth.kind) {
       case 'basic':
-        return { Authorization: 'Basic ' + Buffer.from(`${this.auth.user}:${this.auth.password}`).toString('base64') };
+        return {
+          Authorization: 'Basic ' + Buffer.from(`${this.auth.user}:${this.auth.password}`).toString('base64'),
+        };
       case 'bearer':
         return { Authorization: `Bearer ${this.auth.token}` };
       default:
@@ -349,7 +366,9 @@ export class StowClient {
             state: 'failed',
             attempt,
             reason: outcome.cause.reason,
-            detail: outcome.retryable ? `${outcome.cause.detail} (gave up after ${attempt} attempts)` : outcome.cause.detail,
+            detail: outcome.retryable
+              ? `${outcome.cause.detail} (gave up after ${attempt} attempts)`
+              : outcome.cause.detail,
           };
           outcome.settled.push(r);
           results.set(p.sopInstanceUID, r);
@@ -371,7 +390,11 @@ export class StowClient {
     return instances.map((i) => results.get(i.sopInstanceUID)!);
   }
 
-  private async attempt(pending: StowInstance[], attempt: number, hooks: BatchHooks): Promise<AttemptOutcome> {
+  private async attempt(
+    pending: StowInstance[],
+    attempt: number,
+    hooks: BatchHooks,
+  ): Promise<AttemptOutcome> {
     const body = multipartBody(
       pending.map((p) => ({ path: p.path, bytes: p.bytes, sha256: p.sha256 })),
       {
@@ -410,7 +433,12 @@ export class StowClient {
         };
       }
       if (err instanceof StowNetworkError) {
-        return { settled: [], remaining: pending, retryable: true, cause: { reason: 'network-failed', detail: err.message } };
+        return {
+          settled: [],
+          remaining: pending,
+          retryable: true,
+          cause: { reason: 'network-failed', detail: err.message },
+        };
       }
       throw err;
     }
@@ -437,7 +465,12 @@ export class StowClient {
         settled.push({ sopInstanceUID: p.sopInstanceUID, state: 'stored', attempt, ...stored });
       } else if (failed?.failureReason === DUPLICATE_SOP_INSTANCE) {
         // "Already stored": the server has this SOP Instance UID; QIDO confirms it at the end.
-        settled.push({ sopInstanceUID: p.sopInstanceUID, state: 'stored', attempt, warnings: [DUPLICATE_SOP_INSTANCE] });
+        settled.push({
+          sopInstanceUID: p.sopInstanceUID,
+          state: 'stored',
+          attempt,
+          warnings: [DUPLICATE_SOP_INSTANCE],
+        });
       } else if (failed && !isRetryableFailureReason(failed.failureReason)) {
         const code = failed.failureReason;
         settled.push({
@@ -460,7 +493,13 @@ export class StowClient {
           retryableLeft = true;
         }
       } else {
-        settled.push({ sopInstanceUID: p.sopInstanceUID, state: 'failed', attempt, reason: 'server-rejected', detail: httpDetail });
+        settled.push({
+          sopInstanceUID: p.sopInstanceUID,
+          state: 'failed',
+          attempt,
+          reason: 'server-rejected',
+          detail: httpDetail,
+        });
       }
     }
     const retryAfterMs =
@@ -484,7 +523,7 @@ export class StowClient {
   async listStudyInstances(studyInstanceUID: string, signal?: AbortSignal): Promise<string[]> {
     const seen = new Set<string>();
     const limit = this.o.qidoPageSize;
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const page = await this.qidoPage(studyInstanceUID, limit, offset, signal);
       let fresh = 0;
       for (const uid of page) {
@@ -500,7 +539,12 @@ export class StowClient {
     return [...seen];
   }
 
-  private async qidoPage(study: string, limit: number, offset: number, signal?: AbortSignal): Promise<string[]> {
+  private async qidoPage(
+    study: string,
+    limit: number,
+    offset: number,
+    signal?: AbortSignal,
+  ): Promise<string[]> {
     const url = this.url(`/studies/${encodeURIComponent(study)}/instances?limit=${limit}&offset=${offset}`);
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
@@ -508,7 +552,12 @@ export class StowClient {
       let cause: string;
       let retryAfterMs: number | undefined;
       try {
-        const res = await this.exchange({ method: 'GET', url, headers: { Accept: 'application/dicom+json' }, signal });
+        const res = await this.exchange({
+          method: 'GET',
+          url,
+          headers: { Accept: 'application/dicom+json' },
+          signal,
+        });
         if (res.status === 204 || res.status === 404) return [];
         if (res.status === 200) {
           const text = res.body.toString('utf8').trim();
@@ -519,12 +568,14 @@ export class StowClient {
             .map((ds) => firstString((ds as DicomJson)[TAG.qidoSopInstanceUid]))
             .filter((x): x is string => Boolean(x));
         }
-        if (FATAL_STATUSES.has(res.status)) throw new StowFatalError(fatalStatusMessage(res.status, 'checking stored images'), res.status);
+        if (FATAL_STATUSES.has(res.status))
+          throw new StowFatalError(fatalStatusMessage(res.status, 'checking stored images'), res.status);
         if (!isRetryableStatus(res.status)) {
           throw new Error(`QIDO-RS query failed: HTTP ${res.status} ${serverMessage(res.body)}`.trim());
         }
         cause = `HTTP ${res.status}`;
-        if (res.status === 429 || res.status === 503) retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.now());
+        if (res.status === 429 || res.status === 503)
+          retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.now());
       } catch (err) {
         if (!(err instanceof StowNetworkError)) throw err;
         cause = err.message;
@@ -584,7 +635,12 @@ export class StowClient {
       const check = () => {
         const idle = Date.now() - last;
         if (idle >= idleMs) {
-          finish(new StowNetworkError(`no data moved for ${Math.round(idleMs / 1000)} s (idle timeout)`, 'ETIMEDOUT'));
+          finish(
+            new StowNetworkError(
+              `no data moved for ${Math.round(idleMs / 1000)} s (idle timeout)`,
+              'ETIMEDOUT',
+            ),
+          );
         } else timer = setTimeout(check, idleMs - idle);
       };
       const onAbort = () => finish(abortError());
@@ -593,7 +649,8 @@ export class StowClient {
       timer = setTimeout(check, idleMs);
 
       const asNetwork = (e: Error): Error => {
-        if (e instanceof ContentChangedError || e instanceof StowFatalError || e instanceof StowNetworkError) return e;
+        if (e instanceof ContentChangedError || e instanceof StowFatalError || e instanceof StowNetworkError)
+          return e;
         const code = (e as NodeJS.ErrnoException).code;
         if (code && FATAL_TLS.test(code)) {
           return new StowFatalError(`The review service's certificate was not accepted (${code}).`);
@@ -661,7 +718,8 @@ export class StowClient {
           });
           res.on('error', (e) => finish(asNetwork(e)));
           res.on('close', () => {
-            if (!ended) finish(new StowNetworkError('connection closed before the whole answer arrived', 'ECONNRESET'));
+            if (!ended)
+              finish(new StowNetworkError('connection closed before the whole answer arrived', 'ECONNRESET'));
           });
         });
         cr.on('error', (e) => {
@@ -688,7 +746,9 @@ export class StowClient {
       }
       // HTTPS through a proxy: CONNECT tunnel, then TLS end-to-end with the review service.
       const proxyHttps = proxy.protocol === 'https:';
-      const proxyHeaders: Record<string, string> = { Host: `${host.includes(':') ? `[${host}]` : host}:${port}` };
+      const proxyHeaders: Record<string, string> = {
+        Host: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+      };
       if (proxy.username || proxy.password) {
         const cred = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
         proxyHeaders['Proxy-Authorization'] = 'Basic ' + Buffer.from(cred).toString('base64');

@@ -4,11 +4,24 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { Manifest, ManifestInstance } from '../../../shared/deid-types';
 import { isReasonCode, type ReasonCode } from '../../../shared/reasons';
-import { Journal, readJournal, replayJournal, JOURNAL_FILE, type InstanceJournalState, type JournalEntry } from './journal';
+import {
+  Journal,
+  readJournal,
+  replayJournal,
+  JOURNAL_FILE,
+  type InstanceJournalState,
+  type JournalEntry,
+} from './journal';
 import { isInside, readManifest, resolveInJob, MANIFEST_FILE } from './manifest';
 import { writeReceipt, RECEIPT_HTML, RECEIPT_JSON, type ReceiptFiles } from './receipt';
 import type { BatchHooks, StowInstance } from './stow-client';
-import { nodeUploadFs, type InstanceResult, type UploadFs, type UploadProgress, type VerifyFn } from './types';
+import {
+  nodeUploadFs,
+  type InstanceResult,
+  type UploadFs,
+  type UploadProgress,
+  type VerifyFn,
+} from './types';
 
 /** The part of StowClient the job uses (tests may wrap it). */
 export interface UploadClient {
@@ -75,12 +88,17 @@ const MiB = 1024 * 1024;
 
 async function sha256OfFile(fs: UploadFs, file: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: MiB }) as AsyncIterable<Buffer>) h.update(chunk);
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: MiB }) as AsyncIterable<Buffer>)
+    h.update(chunk);
   return h.digest('hex');
 }
 
 /** Splits instances into batches of at most maxFiles and maxBytes (a file above maxBytes travels alone). */
-export function planBatches<T extends { bytes: number }>(items: readonly T[], maxFiles: number, maxBytes: number): T[][] {
+export function planBatches<T extends { bytes: number }>(
+  items: readonly T[],
+  maxFiles: number,
+  maxBytes: number,
+): T[][] {
   const out: T[][] = [];
   let cur: T[] = [];
   let bytes = 0;
@@ -152,7 +170,8 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       settledBytes += i.bytes;
     }
   }
-  const inflight = new Map<number, number>(); // batch index -> body bytes of the current attempt
+  const inflight = new Map<number, { sent: number; payload: number }>(); // batch -> current attempt's body bytes
+  let shownBytes = 0;
   let wireBytes = 0;
   let firstByteAt: number | undefined;
   let lastEmit = -Infinity;
@@ -163,8 +182,11 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     if (!force && t - lastEmit < interval) return;
     lastEmit = t;
     let inflightBytes = 0;
-    for (const v of inflight.values()) inflightBytes += v;
-    const bytesDone = Math.min(bytesTotal, settledBytes + inflightBytes);
+    // Multipart overhead is not file bytes: an attempt counts at most its files' size.
+    for (const v of inflight.values()) inflightBytes += Math.min(v.sent, v.payload);
+    // Shown progress never goes back (a retried batch re-sends bytes already counted).
+    shownBytes = Math.max(shownBytes, Math.min(bytesTotal, settledBytes + inflightBytes));
+    const bytesDone = shownBytes;
     const elapsed = firstByteAt === undefined ? 0 : (t - firstByteAt) / 1000;
     const rate = elapsed > 0.05 ? wireBytes / elapsed : 0;
     deps.onProgress({
@@ -197,8 +219,17 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       failures.delete(r.sopInstanceUID);
       sentThisRun++;
     } else {
-      states.set(r.sopInstanceUID, { state: 'failed', reason: r.reason, detail: r.detail, t: now().toISOString() });
-      failures.set(r.sopInstanceUID, { sopInstanceUID: r.sopInstanceUID, reason: r.reason, detail: r.detail });
+      states.set(r.sopInstanceUID, {
+        state: 'failed',
+        reason: r.reason,
+        detail: r.detail,
+        t: now().toISOString(),
+      });
+      failures.set(r.sopInstanceUID, {
+        sopInstanceUID: r.sopInstanceUID,
+        reason: r.reason,
+        detail: r.detail,
+      });
     }
     filesDone++;
     settledBytes += inst.bytes;
@@ -206,7 +237,13 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
   };
   const toEntry = (r: InstanceResult): Omit<JournalEntry, 't'> =>
     r.state === 'stored'
-      ? { sop: r.sopInstanceUID, state: 'stored', attempt: r.attempt, url: r.retrieveUrl, warnings: r.warnings }
+      ? {
+          sop: r.sopInstanceUID,
+          state: 'stored',
+          attempt: r.attempt,
+          url: r.retrieveUrl,
+          warnings: r.warnings,
+        }
       : { sop: r.sopInstanceUID, state: 'failed', reason: r.reason, attempt: r.attempt, detail: r.detail };
 
   /** Size, SHA-256 and the second lock, right before sending. Returns a failure or undefined (ok to send). */
@@ -221,10 +258,12 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     if (!w.abs) return fail('outside-root', 'manifest path points outside the job folder');
     try {
       const real = await fs.realpath(w.abs);
-      if (!isInside(realRoot, real)) return fail('outside-root', 'file is a link leading outside the job folder');
+      if (!isInside(realRoot, real))
+        return fail('outside-root', 'file is a link leading outside the job folder');
       const st = await fs.stat(real);
       if (!st.isFile()) return fail('unreadable', 'not a regular file');
-      if (st.size !== w.inst.bytes) return fail('verify-failed', 'file size differs from the manifest: changed since de-identification');
+      if (st.size !== w.inst.bytes)
+        return fail('verify-failed', 'file size differs from the manifest: changed since de-identification');
       if ((await sha256OfFile(fs, real)) !== w.inst.sha256.toLowerCase()) {
         return fail('verify-failed', 'SHA-256 differs from the manifest: changed since de-identification');
       }
@@ -265,7 +304,13 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       for (const w of batch) {
         const r = await precheck(w);
         if (r) held.push(r);
-        else ready.push({ sopInstanceUID: w.inst.sopInstanceUID, path: w.abs!, bytes: w.inst.bytes, sha256: w.inst.sha256 });
+        else
+          ready.push({
+            sopInstanceUID: w.inst.sopInstanceUID,
+            path: w.abs!,
+            bytes: w.inst.bytes,
+            sha256: w.inst.sha256,
+          });
       }
       if (held.length) {
         await journal.append(held.map(toEntry));
@@ -277,11 +322,13 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
         await deps.client.storeBatch(ready, {
           signal,
           onAttempt: async (pending, attempt) => {
-            inflight.set(index, 0);
-            await journal.append(pending.map((p) => ({ sop: p.sopInstanceUID, state: 'sending' as const, attempt })));
+            inflight.set(index, { sent: 0, payload: pending.reduce((a, p) => a + p.bytes, 0) });
+            await journal.append(
+              pending.map((p) => ({ sop: p.sopInstanceUID, state: 'sending' as const, attempt })),
+            );
           },
           onSettled: async (results) => {
-            inflight.set(index, 0);
+            inflight.delete(index);
             if (!results.length) return;
             await journal.append(results.map(toEntry));
             results.forEach(settle);
@@ -290,7 +337,8 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
           onBytes: (n) => {
             firstByteAt ??= clock();
             wireBytes += n;
-            inflight.set(index, (inflight.get(index) ?? 0) + n);
+            const cur = inflight.get(index);
+            if (cur) cur.sent += n;
             progress(false);
           },
         });
@@ -342,14 +390,23 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
             detail: 'acknowledged, but not found on the server afterwards (QIDO-RS)',
           };
           failures.set(inst.sopInstanceUID, f);
-          states.set(inst.sopInstanceUID, { state: 'failed', reason: f.reason, detail: f.detail, t: now().toISOString() });
+          states.set(inst.sopInstanceUID, {
+            state: 'failed',
+            reason: f.reason,
+            detail: f.detail,
+            t: now().toISOString(),
+          });
           late.push({ sop: f.sopInstanceUID, state: 'failed', reason: f.reason, detail: f.detail });
         } else if (st?.state === 'failed' && st.reason === 'network-failed' && onServer) {
           // The request reached the server but its answer was lost: the server holds a complete copy of the
           // bytes we sent (a part is only completed after its SHA-256 matched the manifest).
           n++;
           failures.delete(inst.sopInstanceUID);
-          states.set(inst.sopInstanceUID, { state: 'stored', detail: 'confirmed by QIDO-RS', t: now().toISOString() });
+          states.set(inst.sopInstanceUID, {
+            state: 'stored',
+            detail: 'confirmed by QIDO-RS',
+            t: now().toISOString(),
+          });
           late.push({ sop: inst.sopInstanceUID, state: 'stored', detail: 'confirmed by QIDO-RS' });
         }
       }
@@ -361,7 +418,11 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     const complete = confirmError === undefined && confirmed === total && failures.size === 0;
     let receipt: ReceiptFiles | undefined;
     if (complete && deps.receipt !== false) {
-      receipt = await writeReceipt(root, { manifest, states, serviceUrl: deps.client.serviceUrl, now: now() }, fs);
+      receipt = await writeReceipt(
+        root,
+        { manifest, states, serviceUrl: deps.client.serviceUrl, now: now() },
+        fs,
+      );
     }
     phase = 'done';
     progress(true);

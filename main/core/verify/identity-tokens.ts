@@ -38,7 +38,9 @@ const TITLES = new Set('mr mrs ms miss mx dr prof sir dame rev fr sr jr ii iii i
  * Particles dropped only as separate words of a longer component ('van' of 'van der Berg'): on their own they are
  * everyday words. A component that is just 'Le' or 'Da' is a family name and is kept.
  */
-const PARTICLES = new Set('van von der den de del della di da das dos du la le al el bin ibn ben mc'.split(' '));
+const PARTICLES = new Set(
+  'van von der den de del della di da das dos du la le al el bin ibn ben mc'.split(' '),
+);
 const bare = (s: string): string => foldForMatch(s).replace(/\.$/, '');
 
 const MONTHS = [
@@ -59,17 +61,38 @@ const MONTHS = [
 /** DICOM padding and surrounding blanks. */
 const clean = (s: string): string => s.normalize('NFC').replace(/^[\s\0]+|[\s\0]+$/g, '');
 
+const PLAIN: Record<string, string> = {
+  ß: 'ss',
+  ø: 'o',
+  Ø: 'O',
+  æ: 'ae',
+  Æ: 'AE',
+  œ: 'oe',
+  Œ: 'OE',
+  ł: 'l',
+  Ł: 'L',
+  đ: 'd',
+  Đ: 'D',
+  ı: 'i',
+  þ: 'th',
+  Þ: 'Th',
+};
+const UMLAUT: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue' };
+export const TRANSLITERABLE = /[äöüÄÖÜßøØæÆœŒłŁđĐıþÞ]/;
+
 /**
- * Spellings the Unicode fold cannot bridge: German umlauts written out ('Müller' → 'Mueller') and letters
- * with no decomposition ('Søren' → 'Soren', 'Łukasz' → 'Lukasz', 'Strauß' → 'Strauss').
+ * Spellings the Unicode fold cannot bridge: German umlauts written out ('Müller' → 'Mueller') and letters with
+ * no decomposition ('Søren' → 'Soren', 'Łukasz' → 'Lukasz', 'Strauß' → 'Strauss').
  */
+export function transliterate(s: string): string {
+  return s.replace(/[äöüÄÖÜßøØæÆœŒłŁđĐıþÞ]/g, (c) => UMLAUT[c] ?? PLAIN[c]);
+}
+
+/** A token's other spellings: umlauts written out, and (for 'Jürgen Strauß') only the undecomposable letters. */
 function transliterations(s: string): string[] {
-  const plain: Record<string, string> = { ß: 'ss', ø: 'o', Ø: 'O', æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', ı: 'i', þ: 'th', Þ: 'Th' };
-  const umlaut: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue' };
-  const out = new Set<string>();
-  if (/[ßøØæÆœŒłŁđĐıþÞ]/.test(s)) out.add(s.replace(/[ßøØæÆœŒłŁđĐıþÞ]/g, (c) => plain[c]));
-  if (/[äöüÄÖÜ]/.test(s)) out.add(s.replace(/[äöüÄÖÜßøØæÆœŒłŁđĐıþÞ]/g, (c) => umlaut[c] ?? plain[c]));
-  return [...out];
+  if (!TRANSLITERABLE.test(s)) return [];
+  const plainOnly = s.replace(/[ßøØæÆœŒłŁđĐıþÞ]/g, (c) => PLAIN[c]);
+  return [...new Set([plainOnly, transliterate(s)])].filter((v) => v !== s);
 }
 
 /** Every name component of a PN value (all values, all three groups), plus its separate words. */
@@ -99,10 +122,30 @@ export function dateForms(da: string): string[] {
   const mo = String(month);
   const d = String(day);
   const yy = Y.slice(2);
-  const out = [`${Y}${M}${D}`, `${Y}-${M}-${D}`, `${Y}/${M}/${D}`, `${Y}.${M}.${D}`, `${D}/${M}/${yy}`, `${M}/${D}/${yy}`];
-  for (const sep of ['/', '.', '-']) out.push(`${D}${sep}${M}${sep}${Y}`, `${M}${sep}${D}${sep}${Y}`, `${d}${sep}${mo}${sep}${Y}`, `${mo}${sep}${d}${sep}${Y}`);
+  const out = [
+    `${Y}${M}${D}`,
+    `${Y}-${M}-${D}`,
+    `${Y}/${M}/${D}`,
+    `${Y}.${M}.${D}`,
+    `${D}/${M}/${yy}`,
+    `${M}/${D}/${yy}`,
+  ];
+  for (const sep of ['/', '.', '-'])
+    out.push(
+      `${D}${sep}${M}${sep}${Y}`,
+      `${M}${sep}${D}${sep}${Y}`,
+      `${d}${sep}${mo}${sep}${Y}`,
+      `${mo}${sep}${d}${sep}${Y}`,
+    );
   for (const name of MONTHS[month - 1]) {
-    out.push(`${D} ${name} ${Y}`, `${d} ${name} ${Y}`, `${name} ${d}, ${Y}`, `${name} ${D}, ${Y}`, `${name} ${d} ${Y}`, `${D}-${name}-${Y}`);
+    out.push(
+      `${D} ${name} ${Y}`,
+      `${d} ${name} ${Y}`,
+      `${name} ${d}, ${Y}`,
+      `${name} ${D}, ${Y}`,
+      `${name} ${d} ${Y}`,
+      `${D}-${name}-${Y}`,
+    );
   }
   out.push(`${D}${MONTHS[month - 1][0]}${Y}`); // '01jan1960' (SAS/HIS exports)
   return out;
@@ -149,7 +192,9 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
   }
 
   const uids = [
-    ...new Set((input.uids ?? []).map(clean).filter((u) => u.length >= 3 && !u.startsWith(REGISTERED_UID_ROOT))),
+    ...new Set(
+      (input.uids ?? []).map(clean).filter((u) => u.length >= 3 && !u.startsWith(REGISTERED_UID_ROOT)),
+    ),
   ];
   return { texts, uids, textCategories };
 }

@@ -23,7 +23,13 @@ import {
 } from 'dicom-parser';
 import { decodeText, foldForMatch } from '../dicom/charset';
 import { lookup } from '../dicom/dictionary';
-import { CJK, type IdentityTokens, type TokenCategory } from './identity-tokens';
+import {
+  CJK,
+  TRANSLITERABLE,
+  transliterate,
+  type IdentityTokens,
+  type TokenCategory,
+} from './identity-tokens';
 
 export interface VerifyHit {
   /** 'GGGGEEEE' of the element; '' for bytes outside every parsed element. */
@@ -66,6 +72,9 @@ interface Needle {
 
 const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
 const FIRST_HEAD = 1024 * 1024;
+const WINDOW = 8 * 1024 * 1024;
+/** Longer than any token's spellings, so a token across a window edge is whole in one of the windows. */
+const WINDOW_OVERLAP = 4096;
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const IMPLICIT_LE = '1.2.840.10008.1.2';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
@@ -73,7 +82,7 @@ const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 /** Numbers and UIDs: a short number (ID '123') inside them is a count or UID component, not an identifier. */
 const NUMBER_VRS = new Set(['DS', 'IS', 'UI']);
 const MIN_DIGITS_IN_NUMBERS = 6;
-const TEXT_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
+const TEXT_VRS = new Set('AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT'.split(' '));
 /** VRs dicom-parser reads with a 12-byte explicit header (its list, so our byte accounting matches its parse). */
 const LONG_HEADER_VRS = new Set(['OB', 'OD', 'OL', 'OW', 'SQ', 'OF', 'UC', 'UR', 'UT', 'UN']);
 
@@ -82,14 +91,16 @@ const isWordChar = (c: string): boolean => /[\p{L}\p{N}]/u.test(c);
 const isAsciiWord = (c: string): boolean => /[0-9a-z]/.test(c);
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+const latin1 = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
 // ---- tokens ----------------------------------------------------------------------------------------------------
 
 function rawPatterns(variants: string[]): string[] {
   const out = new Set<string>();
   for (const v of new Set(variants)) {
-    if (/^[\u0000-\u00ff]*$/.test(v)) out.add(asciiLower(v)); // Latin-1: the code units are the bytes
+    // Latin-1 spelling when representable: its code units are then its bytes.
+    if ([...v].every((c) => c.charCodeAt(0) <= 0xff)) out.add(asciiLower(v));
     out.add(asciiLower(Buffer.from(v, 'utf8').toString('latin1')));
   }
   return [...out];
@@ -109,15 +120,27 @@ function compile(tokens: IdentityTokens): Needle[] {
     const category = tokens.textCategories?.[i] ?? 'text';
     const cjk = CJK.test(text);
     // A compact date may run straight into a time (DT '19600101083000'), so only its start needs a boundary.
-    const boundary: Boundary = cjk ? 'none' : category === 'date' && /^\d{8}$/.test(text) ? 'datePrefix' : 'word';
+    const boundary: Boundary = cjk
+      ? 'none'
+      : category === 'date' && /^\d{8}$/.test(text)
+        ? 'datePrefix'
+        : 'word';
     const short = !cjk && chars < 3;
     const unaccented = t.normalize('NFKD').replace(/\p{M}/gu, '');
     const digits = /^\d+$/.test(text) ? text.length : 0;
-    needles.push({ category, text, boundary, short, digits, raw: short ? [] : rawPatterns([t, t.toLowerCase(), t.toUpperCase(), unaccented, text]) });
+    needles.push({
+      category,
+      text,
+      boundary,
+      short,
+      digits,
+      raw: short ? [] : rawPatterns([t, t.toLowerCase(), t.toUpperCase(), unaccented, text]),
+    });
   });
   for (const u of tokens.uids) {
     const uid = u.replace(/^[\s\0]+|[\s\0]+$/g, '');
-    if (uid.length >= 3) needles.push({ category: 'uid', text: uid, boundary: 'uid', short: false, digits: 0, raw: [uid] });
+    if (uid.length >= 3)
+      needles.push({ category: 'uid', text: uid, boundary: 'uid', short: false, digits: 0, raw: [uid] });
   }
   compiled.set(tokens, needles);
   return needles;
@@ -129,7 +152,8 @@ function charBefore(s: string, i: number): string {
   const lo = s.charCodeAt(i - 1);
   return lo >= 0xdc00 && lo <= 0xdfff && i >= 2 ? s.slice(i - 2, i) : s[i - 1];
 }
-const charAt = (s: string, i: number): string => (i < s.length ? String.fromCodePoint(s.codePointAt(i)!) : '');
+const charAt = (s: string, i: number): string =>
+  i < s.length ? String.fromCodePoint(s.codePointAt(i)!) : '';
 
 /** Whether `needle` occurs in `hay` not glued to neighbouring letters/digits (per the boundary rule). */
 function occurs(hay: string, needle: string, boundary: Boundary, isWord: (c: string) => boolean): boolean {
@@ -140,7 +164,11 @@ function occurs(hay: string, needle: string, boundary: Boundary, isWord: (c: str
     if (boundary === 'none') return true;
     if (boundary === 'uid') {
       // '1.2.3' must not match inside '1.2.3.4' or '11.2.3', but may end a sentence: 'UID 1.2.3.'
-      const glued = isDigit(hay[i - 1]) || (hay[i - 1] === '.' && isDigit(hay[i - 2])) || isDigit(hay[end]) || (hay[end] === '.' && isDigit(hay[end + 1]));
+      const glued =
+        isDigit(hay[i - 1]) ||
+        (hay[i - 1] === '.' && isDigit(hay[i - 2])) ||
+        isDigit(hay[end]) ||
+        (hay[end] === '.' && isDigit(hay[end + 1]));
       if (!glued) return true;
       continue;
     }
@@ -202,7 +230,8 @@ function looksLikeText(v: Uint8Array): boolean {
   if (end === 0) return false;
   for (let i = 0; i < end; i++) {
     const b = v[i];
-    if (b < 0x20 ? b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b : b === 0x7f) return false;
+    if (b < 0x20 ? b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b : b === 0x7f)
+      return false;
   }
   return true;
 }
@@ -211,7 +240,8 @@ function looksLikeText(v: Uint8Array): boolean {
  * dicom-parser warns when an implicit-VR element shorter than 4 bytes ends the file (it peeks for a sequence
  * item). That loses nothing — element bounds are checked separately — unlike its other warnings.
  */
-const harmlessWarning = (w: string): boolean => w.startsWith('eof encountered before finding sequence item tag or sequence delimiter tag in peeking');
+const harmlessWarning = (w: string): boolean =>
+  w.startsWith('eof encountered before finding sequence item tag or sequence delimiter tag in peeking');
 
 /**
  * Items of a value that is really an implicit-VR little-endian sequence: UN elements (PS3.5 6.2.2) and private
@@ -220,24 +250,42 @@ const harmlessWarning = (w: string): boolean => w.startsWith('eof encountered be
 function implicitItems(el: Element, bytes: Uint8Array): Element[] | undefined {
   if (el.vr !== undefined && el.vr !== 'UN') return undefined;
   const o = el.dataOffset;
-  if (el.length < 8 || bytes[o] !== 0xfe || bytes[o + 1] !== 0xff || bytes[o + 2] !== 0x00 || bytes[o + 3] !== 0xe0) return undefined;
+  if (
+    el.length < 8 ||
+    bytes[o] !== 0xfe ||
+    bytes[o + 1] !== 0xff ||
+    bytes[o + 2] !== 0x00 ||
+    bytes[o + 3] !== 0xe0
+  )
+    return undefined;
   try {
     const stream = new ByteStream(littleEndianByteArrayParser, bytes, o);
     const seq = { tag: el.tag, length: el.length, dataOffset: o } as Element;
     readSequenceItemsImplicit(stream, seq);
     // Anything but an exact fit means these bytes were not a sequence after all: search them as a blob.
-    return stream.warnings.every(harmlessWarning) && stream.position === o + el.length ? seq.items : undefined;
+    return stream.warnings.every(harmlessWarning) && stream.position === o + el.length
+      ? seq.items
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-function searchValue(value: Uint8Array, vr: string | undefined, charset: string[], tag: string, path: string, w: Walk): void {
+function searchValue(
+  value: Uint8Array,
+  vr: string | undefined,
+  charset: string[],
+  tag: string,
+  path: string,
+  w: Walk,
+): void {
   if (value.length === 0) return;
   const textual = vr ? TEXT_VRS.has(vr) : looksLikeText(value);
   // Binary values are decoded too: a blob may hold text in the file's charset (e.g. ISO 2022 Japanese).
   const decoded = decodeText(value, charset, textual ? (vr ?? 'LO') : 'OB');
   let folded: string | undefined;
+  // 'Müller' in the file must also match a token spelled 'Mueller' (the builder covers the reverse).
+  let translit: string | undefined | null;
   let rawHay: string | undefined;
   for (const n of w.needles) {
     // Two-letter tokens in binary data would match random byte pairs.
@@ -246,10 +294,23 @@ function searchValue(value: Uint8Array, vr: string | undefined, charset: string[
     let kind: VerifyHit['kind'] | undefined;
     if (n.category === 'uid') {
       if (occurs(decoded, n.text, 'uid', isWordChar)) kind = 'uid';
-    } else if (occurs((folded ??= foldForMatch(decoded)), n.text, n.boundary, isWordChar)) kind = 'text';
+    } else {
+      folded ??= foldForMatch(decoded);
+      if (translit === undefined)
+        translit = TRANSLITERABLE.test(decoded) ? foldForMatch(transliterate(decoded)) : null;
+      if (
+        occurs(folded, n.text, n.boundary, isWordChar) ||
+        (translit !== null && occurs(translit, n.text, n.boundary, isWordChar))
+      )
+        kind = 'text';
+    }
     // Found in a value that is not text (OB blob, binary private data): report it as found in the bytes.
     if (kind && !textual) kind = 'raw';
-    if (!kind && n.raw.some((p) => occurs((rawHay ??= asciiLower(latin1(value))), p, n.boundary, isAsciiWord))) kind = 'raw';
+    if (
+      !kind &&
+      n.raw.some((p) => occurs((rawHay ??= asciiLower(latin1(value))), p, n.boundary, isAsciiWord))
+    )
+      kind = 'raw';
     if (kind) addHit(w, { tag, path, kind, token: n.category });
   }
 }
@@ -276,13 +337,20 @@ function visitElement(el: Element, charset: string[], prefix: string, w: Walk): 
     return;
   }
   w.covered.push([el.dataOffset, end]);
-  searchValue(w.bytes.subarray(el.dataOffset, end), vrOf(el, tag), charset, tag, path, w);
+  // Huge private blobs (vendor raw data) are searched in overlapping windows: no value becomes one giant string.
+  for (let o = el.dataOffset; o < end; o += WINDOW - WINDOW_OVERLAP) {
+    searchValue(w.bytes.subarray(o, Math.min(end, o + WINDOW)), vrOf(el, tag), charset, tag, path, w);
+    if (o + WINDOW >= end) break;
+  }
 }
 
 function visitDataSet(ds: DataSet, inherited: string[], prefix: string, w: Walk): void {
   // Specific Character Set may be redefined in a sequence item; it then applies to that item only.
   const own = ds.elements.x00080005;
-  const charset = own && own.length > 0 ? latin1(w.bytes.subarray(own.dataOffset, own.dataOffset + own.length)).split('\\') : inherited;
+  const charset =
+    own && own.length > 0
+      ? latin1(w.bytes.subarray(own.dataOffset, own.dataOffset + own.length)).split('\\')
+      : inherited;
   for (const el of Object.values(ds.elements)) visitElement(el, charset, prefix, w);
 }
 
@@ -301,7 +369,8 @@ function scanGaps(w: Walk): void {
     const hay = asciiLower(latin1(w.bytes.subarray(a, b)));
     const path = a < 132 ? 'preamble' : `bytes@${a}`;
     for (const n of w.needles)
-      if (n.raw.some((p) => occurs(hay, p, n.boundary, isAsciiWord))) addHit(w, { tag: '', path, kind: 'raw', token: n.category });
+      if (n.raw.some((p) => occurs(hay, p, n.boundary, isAsciiWord)))
+        addHit(w, { tag: '', path, kind: 'raw', token: n.category });
   }
 }
 
@@ -317,7 +386,8 @@ const isUpper = (b: number | undefined): boolean => b !== undefined && b >= 0x41
 function parseOptions(bytes: Buffer): ParseDicomOptions {
   if (bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM') return {};
   const explicit = isUpper(bytes[4]) && isUpper(bytes[5]);
-  if (bytes.length >= 8 && bytes[0] === 0x00 && bytes[1] === 0x08 && explicit) return { TransferSyntaxUID: EXPLICIT_BE };
+  if (bytes.length >= 8 && bytes[0] === 0x00 && bytes[1] === 0x08 && explicit)
+    return { TransferSyntaxUID: EXPLICIT_BE };
   if (bytes.length >= 8 && (bytes[0] === 0x02 || bytes[0] === 0x08) && bytes[1] === 0x00)
     return { TransferSyntaxUID: explicit ? EXPLICIT_LE : IMPLICIT_LE };
   throw new Error('not DICOM: no DICM prefix and no data set at the start');
@@ -325,7 +395,8 @@ function parseOptions(bytes: Buffer): ParseDicomOptions {
 
 /** Messages only (dicom-parser's are fixed strings with tags), never values. */
 function describe(e: unknown): string {
-  const inner = typeof e === 'object' && e !== null && 'exception' in e ? (e as { exception: unknown }).exception : e;
+  const inner =
+    typeof e === 'object' && e !== null && 'exception' in e ? (e as { exception: unknown }).exception : e;
   // Tags in messages are 4 bytes of the file, which could be text: redacted unless structural (items, Pixel Data).
   const msg = inner instanceof Error ? inner.message : String(inner);
   return msg.replace(/\bx?[0-9a-f]{8}\b/gi, (t) => (/^x?(fffe|7fe0)/i.test(t) ? t : '<tag>')).slice(0, 200);
@@ -356,7 +427,7 @@ export function verifyBuffer(buf: Uint8Array, tokens: IdentityTokens): VerifyRes
 
 async function readRange(fh: FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
-  for (let done = 0; done < length; ) {
+  for (let done = 0; done < length;) {
     const { bytesRead } = await fh.read(buf, done, length - done, position + done);
     if (bytesRead === 0) throw new Error('file shrank while reading');
     done += bytesRead;
@@ -403,7 +474,10 @@ async function readForVerify(filePath: string, limit: number): Promise<Buffer> {
       const head = await readRange(fh, 0, n);
       const pixel = locatePixelData(head);
       if (pixel) {
-        const end = pixel.length === 0xffffffff ? await endOfFragments(fh, pixel.valueStart, size) : pixel.valueStart + pixel.length;
+        const end =
+          pixel.length === 0xffffffff
+            ? await endOfFragments(fh, pixel.valueStart, size)
+            : pixel.valueStart + pixel.length;
         if (end > size) throw new Error('Pixel Data runs past the end of the file');
         return Buffer.concat([head.subarray(0, pixel.start), await readRange(fh, end, size - end)]);
       }
@@ -414,10 +488,16 @@ async function readForVerify(filePath: string, limit: number): Promise<Buffer> {
   }
 }
 
-export async function verifyFile(filePath: string, tokens: IdentityTokens, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyFile(
+  filePath: string,
+  tokens: IdentityTokens,
+  opts: VerifyOptions = {},
+): Promise<VerifyResult> {
   let bytes: Buffer;
   try {
-    bytes = opts.readFile ? await opts.readFile(filePath) : await readForVerify(filePath, opts.maxWholeFileBytes ?? WHOLE_FILE_LIMIT);
+    bytes = opts.readFile
+      ? await opts.readFile(filePath)
+      : await readForVerify(filePath, opts.maxWholeFileBytes ?? WHOLE_FILE_LIMIT);
   } catch (e) {
     // The error code only: fs messages quote the path, and a path on a patient's disc can contain the name.
     const code = (e as NodeJS.ErrnoException | undefined)?.code;

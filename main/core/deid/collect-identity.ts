@@ -1,0 +1,186 @@
+// Identity collected from source headers: what cleaning removes from kept text and what the second lock
+// (verify/identity-tokens.ts → second-lock.ts) proves absent from the output. Collected from every instance of a
+// case, chosen or not, at every sequence depth, so a name that appears in full in one file and in a description in
+// another is still caught.
+
+import type { DeidOptions } from '../../../shared/deid-types';
+import { decodeText } from '../dicom/charset';
+import { lookup } from '../dicom/dictionary';
+import { isPrivateTag, type DicomElement } from '../dicom/parse';
+import { charsetsOf } from '../dicom/values';
+import { isRegisteredUid, trimUid } from './uid-map';
+
+export interface CollectedIdentity {
+  /** PN values as decoded (all component groups), e.g. 'Yamada^Tarou=山田^太郎'. */
+  names: string[];
+  ids: string[];
+  /** DA values (birth dates). */
+  dates: string[];
+  /** Addresses, phone numbers, institution, department and station names, issuers. */
+  texts: string[];
+  /** Every non-registered UID. */
+  uids: string[];
+}
+
+export function emptyIdentity(): CollectedIdentity {
+  return { names: [], ids: [], dates: [], texts: [], uids: [] };
+}
+
+/** Identifiers of the patient or the visit: collected whatever their length. */
+const PATIENT_IDS = new Set([
+  0x00100020, // Patient ID (also inside Other Patient IDs Sequence)
+  0x00101000, // Other Patient IDs
+  0x00101090, // Medical Record Locator
+  0x00080050, // Accession Number
+  0x00380010, // Admission ID
+  0x00380060, // Service Episode ID
+  0x00402016, // Placer Order Number / Imaging Service Request
+  0x00402017, // Filler Order Number / Imaging Service Request
+  0x00120040, // Clinical Trial Subject ID
+  0x00120042, // Clinical Trial Subject Reading ID
+]);
+
+/**
+ * Workflow identifiers (Study ID, procedure step IDs): often short counters ('1', '23') that would match numbers
+ * everywhere, so only collected from 5 characters up, where they are specific enough to identify.
+ */
+const WORKFLOW_IDS = new Set([
+  0x00200010, // Study ID
+  0x00400253, // Performed Procedure Step ID
+  0x00400009, // Scheduled Procedure Step ID
+  0x00401001, // Requested Procedure ID
+]);
+const MIN_WORKFLOW_ID = 5;
+
+const CODE_VALUE = 0x00080100;
+const CODE_MEANING = 0x00080104;
+const PERSON_IDENTIFICATION_CODE_SEQUENCE = 0x00401101;
+const INSTITUTION_CODE_SEQUENCE = 0x00080082;
+
+type TextKind = 'patient' | 'institution' | 'device';
+
+/** Free text that identifies: of the patient (always), of the institution or of the device (unless retained). */
+const TEXTS = new Map<number, TextKind>([
+  [0x00100021, 'patient'], // Issuer of Patient ID
+  [0x00101040, 'patient'], // Patient's Address
+  [0x00102154, 'patient'], // Patient's Telephone Numbers
+  [0x00102155, 'patient'], // Patient's Telecom Information
+  [0x00102152, 'patient'], // Region of Residence
+  [0x00102299, 'patient'], // Responsible Organization
+  [0x00380300, 'patient'], // Current Patient Location
+  [0x00080092, 'patient'], // Referring Physician's Address
+  [0x00080094, 'patient'], // Referring Physician's Telephone Numbers
+  [0x00401102, 'patient'], // Person's Address
+  [0x00401103, 'patient'], // Person's Telephone Numbers
+  [0x00401104, 'patient'], // Person's Telecom Information
+  [0x00400031, 'patient'], // Local Namespace Entity ID (issuers of IDs and accession numbers)
+  [0x00080080, 'institution'], // Institution Name
+  [0x00080081, 'institution'], // Institution Address
+  [0x00081040, 'institution'], // Institutional Department Name
+  [0x00321033, 'institution'], // Requesting Service
+  [0x00380400, 'institution'], // Patient's Institution Residence
+  [0x00400011, 'institution'], // Scheduled Procedure Step Location
+  [0x00400243, 'institution'], // Performed Location
+  [0x0040a027, 'institution'], // Verifying Organization
+  [0x00120031, 'institution'], // Clinical Trial Site Name
+  [0x00120060, 'institution'], // Clinical Trial Coordinating Center Name
+  [0x00081010, 'device'], // Station Name
+  [0x00400010, 'device'], // Scheduled Station Name
+  [0x00400242, 'device'], // Performed Station Name
+]);
+
+const BIRTH_DATE = 0x00100030;
+
+/** The VR to interpret a value with: UN elements of standard tags are read with their dictionary VR. */
+export function effectiveVR(el: DicomElement): string {
+  if (el.items && el.vr !== 'SQ') return 'SQ';
+  if (el.vr !== 'UN' || isPrivateTag(el.tag)) return el.vr;
+  const vr = lookup(el.tag)?.vr;
+  return vr && vr !== 'UN' ? vr : 'UN';
+}
+
+class Collector {
+  private readonly sets = { names: new Set<string>(), ids: new Set<string>(), dates: new Set<string>(), texts: new Set<string>(), uids: new Set<string>() };
+
+  constructor(private readonly options: Partial<DeidOptions>) {}
+
+  private add(kind: keyof CollectedIdentity, value: string): void {
+    const v = value.replace(/^[\s\0]+|[\s\0]+$/g, '');
+    if (v !== '') this.sets[kind].add(v);
+  }
+
+  private textWanted(kind: TextKind): boolean {
+    if (kind === 'institution') return !this.options.retainInstitutionIdentity;
+    if (kind === 'device') return !this.options.retainDeviceIdentity;
+    return true;
+  }
+
+  visit(elements: readonly DicomElement[], inherited: string[], parentTag?: number): void {
+    const charsets = charsetsOf(elements, inherited);
+    for (const el of elements) {
+      const vr = effectiveVR(el);
+      if (el.items) {
+        for (const item of el.items) this.visit(item.elements, charsets, el.tag);
+        continue;
+      }
+      if (!el.value || el.value.length === 0) continue;
+      const tag = el.tag >>> 0;
+      const text = (): string => decodeText(el.value!, charsets, vr);
+      if (vr === 'UI') {
+        if (this.options.retainUIDs || tag === 0x00020010 || tag === 0x00020012) continue;
+        for (const u of text().split('\\').map(trimUid)) if (u && !isRegisteredUid(u)) this.add('uids', u);
+      } else if (vr === 'PN') {
+        this.add('names', text());
+      } else if (PATIENT_IDS.has(tag)) {
+        for (const id of text().split('\\')) this.add('ids', id);
+      } else if (WORKFLOW_IDS.has(tag) || (tag === CODE_VALUE && parentTag === PERSON_IDENTIFICATION_CODE_SEQUENCE)) {
+        for (const id of text().split('\\')) if (id.trim().length >= MIN_WORKFLOW_ID) this.add('ids', id);
+      } else if (tag === BIRTH_DATE) {
+        this.add('dates', text());
+      } else if (TEXTS.has(tag) && this.textWanted(TEXTS.get(tag)!)) {
+        this.add('texts', text());
+      } else if (tag === CODE_MEANING && parentTag === INSTITUTION_CODE_SEQUENCE && this.textWanted('institution')) {
+        this.add('texts', text());
+      }
+    }
+  }
+
+  result(): CollectedIdentity {
+    return {
+      names: [...this.sets.names],
+      ids: [...this.sets.ids],
+      dates: [...this.sets.dates],
+      texts: [...this.sets.texts],
+      uids: [...this.sets.uids],
+    };
+  }
+}
+
+/**
+ * Identity in one instance's header (`elements`: the data set, any depth; `meta`: File Meta, for its UIDs).
+ * `options` leaves out what the person chose to keep (institution, device identity, UIDs), which would otherwise be
+ * cleaned away and then flagged by the second lock.
+ */
+export function collectIdentity(
+  elements: readonly DicomElement[],
+  charsets: string[],
+  meta: readonly DicomElement[] = [],
+  options: Partial<DeidOptions> = {},
+): CollectedIdentity {
+  const c = new Collector(options);
+  c.visit(meta, []);
+  c.visit(elements, charsets);
+  return c.result();
+}
+
+/** Union of two collections, first occurrence order kept (deterministic for a given order of instances). */
+export function mergeIdentity(a: CollectedIdentity, b: CollectedIdentity): CollectedIdentity {
+  const u = (x: string[], y: string[]): string[] => [...new Set([...x, ...y])];
+  return {
+    names: u(a.names, b.names),
+    ids: u(a.ids, b.ids),
+    dates: u(a.dates, b.dates),
+    texts: u(a.texts, b.texts),
+    uids: u(a.uids, b.uids),
+  };
+}

@@ -1,0 +1,391 @@
+// THE CORE: one instance's header, de-identified per PS3.15 Annex E (Table E.1-1 with the options in force, Table
+// E.3.4-1 for content items, Table E.3.10-1 for private attributes) at every sequence depth, including private
+// sequences and sequences read from UN. Pure: the secret (inside `uids`), date offset and case code come in.
+// Nothing is mutated; elements that are kept unchanged are shared with the input (their values are views).
+
+import type { DeidOptions } from '../../../shared/deid-types';
+import { decodeText } from '../dicom/charset';
+import { formatTag, lookup } from '../dicom/dictionary';
+import type { DicomElement, DicomItem } from '../dicom/parse';
+import type { Encoding } from '../dicom/transfer-syntax';
+import { asciiValue, charsetsOf, findElement, T } from '../dicom/values';
+import { buildIdentityTokens } from '../verify/identity-tokens';
+import { decideAction, FREE_TEXT_VRS, TEXT_VRS, resolveCompound, type Action, type ActionDecision } from './actions';
+import { convertToUtf8, type TextEdit } from './charset-convert';
+import { createTextCleaner, type TextCleaner } from './clean-text';
+import { effectiveVR, type CollectedIdentity } from './collect-identity';
+import { ageOver89, shiftDateValue } from './date-shift';
+import { DUMMY_TEXT_CHOICES, dummyBinary, dummyString } from './dummy-values';
+import { encodeText } from './encode-text';
+import { attributeType } from './iod-types';
+import { deidentificationElements } from './deid-markers';
+import { rewriteMeta } from './file-meta';
+import { methodCodes, optionsInForce } from './options';
+import type { ProfileOption, ProfileRow } from './profile/profile';
+import { contentItemDecision } from './structured-content';
+import type { UidMapper } from './uid-map';
+
+export interface DeidContext {
+  options: DeidOptions;
+  /** Replaces Patient Name and Patient ID. */
+  caseCode: string;
+  uids: UidMapper;
+  /** Whole days added to every date (negative: into the past) when Modified Dates is in force. */
+  dateOffsetDays: number;
+  /** Identity collected from ALL source instances of the case (collectIdentity + mergeIdentity). */
+  identity: CollectedIdentity;
+  /** The pixels were cleaned of burned-in text (only then may Burned In Annotation say NO). */
+  pixelsCleaned: boolean;
+  implementation: { classUid: string; versionName: string };
+}
+
+export interface DeidInput {
+  meta: DicomElement[];
+  /** Top-level data set elements, without Pixel Data. */
+  elements: DicomElement[];
+  encoding: Encoding;
+  /** Top-level Specific Character Set values (charsetsOf(elements)). */
+  charsets: string[];
+}
+
+export interface DeidOutput {
+  meta: DicomElement[];
+  elements: DicomElement[];
+  /** Attribute paths (keywords joined by '>', no values) of free text kept after cleaning, for human review. */
+  keptFreeText: string[];
+  /** Option columns that decided at least one element's action in this instance. */
+  appliedOptions: Set<ProfileOption>;
+}
+
+/** Removed wherever they occur, whatever an option says: they hold or sign the original values. */
+const ALWAYS_REMOVED = new Set([
+  0xfffafffa, // Digital Signatures Sequence
+  0x4ffe0001, // MAC Parameters Sequence
+  0x04000561, // Original Attributes Sequence
+  0xfffcfffc, // Data Set Trailing Padding
+  0x00880200, // Icon Image Sequence: a thumbnail of pixels nobody cleaned
+]);
+
+const REFERENCED_CONTENT_ITEM_IDENTIFIER = 0x0040db73;
+/**
+ * Values the table keeps that ClearDisc still cleans of identity tokens, so a name repeated in, say, a private
+ * label does not make the second lock hold the file back. Not CS: coded values (Modality 'CT', Value Type 'TEXT')
+ * are structure, and a collision with a token there is better left for the second lock to judge.
+ */
+const SAFETY_NET_VRS = new Set(['SH', 'LO', 'AE', 'ST', 'LT', 'UT', 'UC']);
+const BINARY_VRS = new Set(['OB', 'OW', 'OF', 'OD', 'OL', 'OV', 'UN', 'US', 'SS', 'UL', 'SL', 'FL', 'FD', 'SV', 'UV', 'AT']);
+const NUMERIC_TEXT_VRS = new Set(['DS', 'IS']);
+
+interface Level {
+  charsets: string[];
+  /** Byte order of binary values at this level (items of UN sequences are little endian). */
+  le: boolean;
+  path: string[];
+  /** The option whose C on an enclosing sequence (Content Sequence, Graphic Annotation, ...) cleans its contents. */
+  scope?: ProfileOption;
+}
+
+/** The value element(s) of a content item and the Table E.3.4-1 action that overrides theirs. */
+type Overrides = ReadonlyMap<number, { action: Action; option?: ProfileOption }>;
+
+const tokenCache = new WeakMap<CollectedIdentity, TextCleaner>();
+function cleanerFor(identity: CollectedIdentity): TextCleaner {
+  let c = tokenCache.get(identity);
+  if (!c) {
+    c = createTextCleaner(buildIdentityTokens(identity));
+    tokenCache.set(identity, c);
+  }
+  return c;
+}
+
+const latin1 = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
+const rawText = (v: Uint8Array | undefined): string => (v ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1') : '');
+
+function nameOf(tag: number): string {
+  return lookup(tag)?.keyword || formatTag(tag);
+}
+
+function blockKey(tag: number): number {
+  return (tag >>> 16) * 0x100 + ((tag & 0xffff) >>> 8);
+}
+
+function repeatingGroup(tag: number): number | undefined {
+  const g = tag >>> 16;
+  const high = g >>> 8;
+  return (high === 0x50 || high === 0x60) && (g & 1) === 0 && (g & 0xff) <= 0x1e ? g : undefined;
+}
+
+class Transformer {
+  readonly inForce: ReadonlySet<ProfileOption>;
+  readonly cleaner: TextCleaner;
+  readonly edits = new Map<DicomElement, TextEdit>();
+  readonly applied = new Set<ProfileOption>();
+  readonly keptFreeText = new Set<string>();
+  /** Whether the document points at content items by position: then items are emptied, never removed. */
+  byReference = false;
+  needsUtf8 = false;
+
+  /** The dummy for text VRs: the first of DUMMY_TEXT_CHOICES that is not itself an identity token of the case. */
+  readonly dummyText: string;
+
+  constructor(readonly ctx: DeidContext) {
+    this.inForce = optionsInForce(ctx.options);
+    this.cleaner = cleanerFor(ctx.identity);
+    this.dummyText = DUMMY_TEXT_CHOICES.find((d) => !this.cleaner.contains(d)) ?? 'X';
+  }
+
+  /** A new element holding text in the level's character set (encoded at the end, see finish()). */
+  text(el: DicomElement, vr: string, text: string, level: Level): DicomElement {
+    const out: DicomElement = { tag: el.tag, vr: el.vr, offset: 0, valueOffset: 0, length: 0 };
+    if (TEXT_VRS.has(vr)) {
+      this.edits.set(out, { text, charsets: level.charsets });
+      const bytes = encodeText(text, level.charsets);
+      if (!bytes) this.needsUtf8 = true;
+      out.value = bytes ?? new Uint8Array(0);
+    } else {
+      out.value = latin1(text); // DA, DT, TM, AS, CS, AE, DS, IS, UI, UR: the default repertoire
+    }
+    // The writer pads UN values with NUL; a string read back under its dictionary VR must end in a space (UI: NUL).
+    if (el.vr === 'UN' && out.value.length % 2 === 1) {
+      out.value = Uint8Array.from([...out.value, vr === 'UI' ? 0 : 0x20]);
+    }
+    out.length = out.value.length;
+    return out;
+  }
+
+  bytes(el: DicomElement, value: Uint8Array): DicomElement {
+    return { tag: el.tag, vr: el.vr, offset: 0, valueOffset: 0, length: value.length, value };
+  }
+
+  /** The elements of one data set or item, de-identified; undefined when the whole item must go (E.3.4-1 X). */
+  level(elements: readonly DicomElement[], level: Level): DicomElement[] | undefined {
+    const charsets = charsetsOf(elements, level.charsets);
+    const here: Level = { ...level, charsets };
+
+    const overrides = new Map<number, { action: Action; option?: ProfileOption }>();
+    const content = contentItemDecision(elements, this.inForce);
+    if (content) {
+      if (content.option) this.applied.add(content.option);
+      if (content.action === 'X' && !this.byReference) return undefined;
+      // Positional references would shift if the item went: keep it, value emptied.
+      const action = content.action === 'X' ? 'Z' : content.action;
+      for (const tag of content.valueTags) overrides.set(tag, { action, option: content.option });
+    }
+
+    const creators = new Map<number, string>();
+    for (const el of elements) {
+      const t = el.tag >>> 0;
+      if (t >>> 16 & 1 && (t & 0xffff) >= 0x10 && (t & 0xffff) <= 0xff) {
+        creators.set((t >>> 16) * 0x100 + (t & 0xff), rawText(el.value).replace(/^[\s\0]+|[\s\0]+$/g, ''));
+      }
+    }
+
+    // An overlay (or curve) whose data is removed goes whole: the rest of its group would describe missing data.
+    const droppedGroups = new Set<number>();
+    for (const el of elements) {
+      const g = repeatingGroup(el.tag);
+      if (g !== undefined && (el.tag & 0xffff) === 0x3000 && this.finalAction(el, here, overrides) === 'X') droppedGroups.add(g);
+    }
+
+    const out: DicomElement[] = [];
+    const keptBlocks = new Set<number>();
+    const creatorElements: DicomElement[] = [];
+    for (const el of elements) {
+      const t = el.tag >>> 0;
+      const group = t >>> 16;
+      if (ALWAYS_REMOVED.has(t) || group === 0x0000 || group === 0x0002) continue;
+      if (droppedGroups.has(group)) continue;
+      if (group & 1 && (t & 0xffff) >= 0x10 && (t & 0xffff) <= 0xff) {
+        creatorElements.push(el);
+        continue;
+      }
+      const creator = group & 1 ? creators.get(blockKey(t)) : undefined;
+      const result = this.element(el, here, overrides, creator);
+      if (result) {
+        out.push(result);
+        if (group & 1) keptBlocks.add(blockKey(t));
+      }
+    }
+    // Private creators stay only for blocks that kept an element (and then unchanged: they name a vendor).
+    for (const el of creatorElements) {
+      const t = el.tag >>> 0;
+      const d = decideAction(t, { options: this.ctx.options, vr: el.vr, blockKept: keptBlocks.has((t >>> 16) * 0x100 + (t & 0xff)) }, this.inForce);
+      if (d.action === 'K') out.push(el);
+    }
+    return out;
+  }
+
+  decision(el: DicomElement, vr: string, overrides: Overrides, creator: string | undefined): ActionDecision {
+    const o = overrides.get(el.tag >>> 0);
+    if (o) return { action: o.action, option: o.option };
+    return decideAction(el.tag, { options: this.ctx.options, vr, privateCreator: creator }, this.inForce);
+  }
+
+  finalAction(el: DicomElement, level: Level, overrides: Overrides): Action {
+    const vr = effectiveVR(el);
+    const d = this.decision(el, vr, overrides, undefined);
+    return d.action === 'C' && BINARY_VRS.has(vr) && d.row ? resolveCompound(d.row.basic, el.tag, vr) : d.action;
+  }
+
+  element(el: DicomElement, level: Level, overrides: Overrides, creator: string | undefined): DicomElement | undefined {
+    const t = el.tag >>> 0;
+    const vr = effectiveVR(el);
+    const d = this.decision(el, vr, overrides, creator);
+    let action = d.action;
+    let option = d.option;
+    const listed = d.row !== undefined && d.row.tag !== 'private';
+
+    // Unlisted free text inside a sequence an option cleans (report text, annotation text) is cleaned, not removed.
+    if (!listed && !overrides.has(t) && level.scope && FREE_TEXT_VRS.has(vr) && (t >>> 16) % 2 === 0) {
+      action = 'C';
+      option = level.scope;
+    }
+    // "Clean" cannot be done to opaque bytes (overlay bitmaps, maker notes): fall back to the basic action.
+    if (action === 'C' && BINARY_VRS.has(vr) && d.row) {
+      action = resolveCompound(d.row.basic, t, vr);
+      option = undefined;
+      if (action === 'C') action = 'X';
+    }
+    if (option) this.applied.add(option);
+
+    // Patient Name and Patient ID carry the case code, wherever they occur.
+    if ((t === T.PatientName || t === T.PatientID) && !el.items) return this.text(el, vr, this.ctx.caseCode, level);
+
+    const path = [...level.path, nameOf(t)];
+    switch (action) {
+      case 'X':
+        return undefined;
+      case 'Z':
+        if (el.items) return { ...el, items: [], value: undefined, length: 0 };
+        return this.bytes(el, new Uint8Array(0));
+      case 'D':
+        if (el.items) return this.sequence(el, level, path, level.scope);
+        return this.dummy(el, vr, level);
+      case 'U':
+        if (el.items) return this.sequence(el, level, path, level.scope);
+        return this.mapUids(el, vr, level);
+      case 'K':
+        if (el.items) return this.sequence(el, level, path, level.scope);
+        return this.keep(el, vr, level, listed && option !== undefined);
+      case 'C':
+        if (el.items) return this.sequence(el, level, path, option ?? level.scope);
+        return this.clean(el, vr, level, path, option, d.row);
+    }
+  }
+
+  sequence(el: DicomElement, level: Level, path: string[], scope: ProfileOption | undefined): DicomElement {
+    const le = el.itemEncoding ? el.itemEncoding.littleEndian : level.le;
+    const items: DicomItem[] = [];
+    for (const item of el.items ?? []) {
+      const elements = this.level(item.elements, { charsets: level.charsets, le, path, scope });
+      if (elements) items.push({ offset: item.offset, elements });
+    }
+    const out: DicomElement = { ...el, items };
+    delete out.value;
+    return out;
+  }
+
+  dummy(el: DicomElement, vr: string, level: Level): DicomElement {
+    if (vr === 'UI') return this.mapUids(el, vr, level);
+    const s = dummyString(vr, this.dummyText);
+    if (s !== undefined) return this.text(el, vr, s, level);
+    return this.bytes(el, dummyBinary(vr) ?? new Uint8Array(2));
+  }
+
+  mapUids(el: DicomElement, vr: string, level: Level): DicomElement {
+    if (!el.value || el.value.length === 0) return el;
+    const mapped = rawText(el.value).split('\\').map((u) => this.ctx.uids.map(u)).join('\\');
+    return this.text(el, vr === 'UI' ? 'UI' : vr, mapped, level);
+  }
+
+  /** K. Values the table keeps without an option asking for it are still cleaned of identity tokens. */
+  keep(el: DicomElement, vr: string, level: Level, keptByOption: boolean): DicomElement | undefined {
+    if (!el.value || el.value.length === 0) return el;
+    if (vr === 'AS') {
+      const before = asciiValue(el);
+      const after = ageOver89(before);
+      return after === before ? el : this.text(el, vr, after, level);
+    }
+    if (vr === 'UI' && !this.inForce.has('rtnUIDsOpt')) return this.mapUids(el, vr, level);
+    if (!keptByOption && SAFETY_NET_VRS.has(vr)) {
+      const before = decodeText(el.value, level.charsets, vr);
+      if (!this.cleaner.contains(before)) return el;
+      const after = this.cleaner.clean(before);
+      // A value that was nothing but a token (a code meaning, a label) would be emptied, breaking its structure:
+      // it stays, and the second lock holds the file back instead.
+      return /[\p{L}\p{N}]/u.test(after) ? this.text(el, vr, after, level) : el;
+    }
+    return el;
+  }
+
+  /** C on a value: shift dates, clean text, keep what cannot identify (times, numbers). */
+  clean(
+    el: DicomElement,
+    vr: string,
+    level: Level,
+    path: string[],
+    option: ProfileOption | undefined,
+    row: ProfileRow | undefined,
+  ): DicomElement | undefined {
+    if (!el.value || el.value.length === 0) return el;
+    if (vr === 'DA' || vr === 'DT') {
+      if (!this.inForce.has('rtnLongModifDatesOpt')) return el; // C from another column (device): dates untouched
+      return this.text(el, vr, shiftDateValue(vr, asciiValue(el), this.ctx.dateOffsetDays), level);
+    }
+    // The date option's C on what is not a date (times of day, Timezone Offset From UTC): nothing to shift.
+    if (option === 'rtnLongModifDatesOpt') return el;
+    if (vr === 'TM' || NUMERIC_TEXT_VRS.has(vr) || BINARY_VRS.has(vr) || vr === 'UR') return el;
+    if (vr === 'AS') return this.keep(el, vr, level, true);
+    if (vr === 'UI') return this.mapUids(el, vr, level);
+    if (vr === 'PN') return this.text(el, vr, this.dummyText, level); // a name cleaned of names is still a name
+    const before = decodeText(el.value, level.charsets, vr);
+    let after = this.cleaner.clean(before);
+    // Emptied by cleaning: a Type 1 attribute (or one the table would replace by a dummy) gets the dummy instead.
+    if (after.trim() === '' && (attributeType(el.tag) === '1' || row?.basic === 'D')) after = this.dummyText;
+    if (after !== '' && (FREE_TEXT_VRS.has(vr) || vr === 'LO' || vr === 'SH')) this.keptFreeText.add(path.join('>'));
+    return after === before ? el : this.text(el, vr, after, level);
+  }
+
+  /** Raw bytes for every text edit, or the whole data set in UTF-8 when one cannot be written in its set. */
+  finish(elements: DicomElement[], charsets: string[]): DicomElement[] {
+    if (!this.needsUtf8) return elements;
+    return convertToUtf8(elements, charsets, this.edits);
+  }
+}
+
+/**
+ * De-identifies one instance's File Meta and data set (see DeidContext for what must come in). Deterministic: the
+ * same input, secret, offset and case code give byte-identical output.
+ */
+export function deidentifyHeader(input: DeidInput, ctx: DeidContext): DeidOutput {
+  const tr = new Transformer(ctx);
+  tr.byReference = containsTag(input.elements, REFERENCED_CONTENT_ITEM_IDENTIFIER);
+  const top: Level = { charsets: input.charsets, le: input.encoding.littleEndian, path: [] };
+  let elements = tr.level(input.elements, top) ?? [];
+
+  // Type 2 identity attributes are always present, as the case code.
+  for (const tag of [T.PatientName, T.PatientID]) {
+    if (!findElement(elements, tag)) {
+      elements.push(tr.text({ tag, vr: tag === T.PatientName ? 'PN' : 'LO', offset: 0, valueOffset: 0, length: 0 }, tag === T.PatientName ? 'PN' : 'LO', ctx.caseCode, top));
+    }
+  }
+  const added = deidentificationElements({
+    codes: methodCodes(ctx.options, { pixelsCleaned: ctx.pixelsCleaned }),
+    inForce: tr.inForce,
+    pixelsCleaned: ctx.pixelsCleaned,
+  });
+  const addedTags = new Set(added.map((e) => e.tag));
+  elements = [...elements.filter((e) => !addedTags.has(e.tag)), ...added];
+  elements = tr.finish(elements, charsetsOf(input.elements, input.charsets));
+
+  const meta = rewriteMeta(input.meta, elements, input.encoding, ctx);
+  return { meta, elements, keptFreeText: [...tr.keptFreeText].sort(), appliedOptions: tr.applied };
+}
+
+function containsTag(elements: readonly DicomElement[], tag: number): boolean {
+  for (const el of elements) {
+    if (el.tag === tag) return true;
+    if (el.items?.some((it) => containsTag(it.elements, tag))) return true;
+  }
+  return false;
+}
