@@ -41,7 +41,7 @@ function positiveNumber(
   return n;
 }
 
-async function readAuth(env: CliIO['env'], tokenFile: string | undefined, io: CliIO): Promise<StowAuth> {
+export async function readAuth(env: CliIO['env'], tokenFile: string | undefined, io: CliIO): Promise<StowAuth> {
   let token: string | undefined;
   if (tokenFile !== undefined) {
     let text: string;
@@ -134,7 +134,7 @@ export function toJson(o: UploadOutcome): UploadJson {
   };
 }
 
-function renderOutcome(o: UploadOutcome): string {
+export function renderOutcome(o: UploadOutcome): string {
   const lines: string[] = [];
   const s = o.studies.length;
   if (o.complete) {
@@ -161,6 +161,33 @@ function renderOutcome(o: UploadOutcome): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** Upload progress on stderr: one updating line on a terminal, a plain line every few seconds otherwise. */
+export function progressPrinter(io: CliIO, overrides: { clock?: () => number; progressEveryMs?: number } = {}) {
+  const clock = overrides.clock ?? (() => performance.now());
+  const every = overrides.progressEveryMs ?? (io.isTTY ? 200 : 5000);
+  let lastPrint = -Infinity;
+  let lastPhase: UploadProgress['phase'] | undefined;
+  let liveLine = false;
+  return {
+    onProgress(p: UploadProgress) {
+      const t = clock();
+      const phaseChanged = p.phase !== lastPhase;
+      if (!phaseChanged && t - lastPrint < every) return;
+      lastPrint = t;
+      lastPhase = p.phase;
+      const line = progressLine(p);
+      if (io.isTTY) {
+        io.err(`\r${line}\x1b[K${p.phase === 'done' ? '\n' : ''}`);
+        liveLine = p.phase !== 'done';
+      } else io.err(line + '\n');
+    },
+    end() {
+      if (liveLine) io.err('\n');
+      liveLine = false;
+    },
+  };
 }
 
 export async function uploadCommand(
@@ -200,24 +227,8 @@ export async function uploadCommand(
     }
   }
 
-  const clock = overrides.clock ?? (() => performance.now());
-  const every = overrides.progressEveryMs ?? (io.isTTY ? 200 : 5000);
-  let lastPrint = -Infinity;
-  let lastPhase: UploadProgress['phase'] | undefined;
-  let liveLine = false;
-  const onProgress = (p: UploadProgress) => {
-    const t = clock();
-    const phaseChanged = p.phase !== lastPhase;
-    if (!phaseChanged && t - lastPrint < every) return;
-    lastPrint = t;
-    lastPhase = p.phase;
-    const line = progressLine(p);
-    if (io.isTTY) {
-      io.err(`\r${line}\x1b[K${p.phase === 'done' ? '\n' : ''}`);
-      liveLine = p.phase !== 'done';
-    } else io.err(line + '\n');
-  };
-
+  const progress = progressPrinter(io, overrides);
+  const onProgress = progress.onProgress;
   let outcome: UploadOutcome;
   try {
     outcome = await runUpload({
@@ -237,11 +248,11 @@ export async function uploadCommand(
       onProgress,
     });
   } catch (err) {
-    if (liveLine) io.err('\n');
+    progress.end();
     if (err instanceof UploadInputError || err instanceof ServiceUrlError) throw new UsageError(err.message);
     throw err;
   }
-  if (liveLine) io.err('\n');
+  progress.end();
   if (values.json) io.out(JSON.stringify(toJson(outcome), null, 2) + '\n');
   else io.out(renderOutcome(outcome));
   return outcome.complete ? 0 : 1;

@@ -10,7 +10,14 @@ export type Fault =
   /** Read about `afterBytes` of the request body (default: half), then destroy the connection. */
   | { kind: 'reset-mid-body'; afterBytes?: number }
   /** Answer this status without forwarding (the body is read first). */
-  | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string }
+  | {
+      kind: 'status';
+      status: number;
+      retryAfter?: string;
+      body?: string;
+      contentType?: string;
+      headers?: Record<string, string>;
+    }
   /** Stop reading and answering; destroy the connection after `ms` (longer than the client's idle timeout). */
   | { kind: 'stall'; ms: number }
   /**
@@ -238,6 +245,7 @@ export async function startFaultProxy(targetOrigin: string, rules: FaultRule[] =
           seen.status = fault.status;
           const headers: http.OutgoingHttpHeaders = {
             'content-type': fault.contentType ?? 'application/json',
+            ...fault.headers,
           };
           if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
           res.writeHead(fault.status, headers);

@@ -101,14 +101,23 @@ function coveredGraphemes(graphemes: readonly string[], needles: readonly Needle
   return hit;
 }
 
-/** After a cut: no doubled spaces, no blanks at either end of a value or line. Only run on text that changed. */
+/**
+ * After a cut: no doubled spaces, no space before punctuation, no blanks at either end of a value or line, no name
+ * delimiters ('^', '=') left standing alone where the name parts around them went. Only run on text that changed.
+ */
 function tidy(s: string): string {
   return s
     .split('\\')
     .map((v) =>
       v
         .split(/(\r?\n)/)
-        .map((line) => line.replace(/[ \t]{2,}/g, ' ').replace(/^[ \t]+|[ \t]+$/g, ''))
+        .map((line) =>
+          line
+            .replace(/(^|[ \t])[\^=]+(?=[ \t]|$)/g, '$1')
+            .replace(/[ \t]{2,}/g, ' ')
+            .replace(/ ([,.;:!?])/g, '$1')
+            .replace(/^[ \t]+|[ \t]+$/g, ''),
+        )
         .join(''),
     )
     .join('\\');

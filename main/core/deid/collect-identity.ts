@@ -3,12 +3,16 @@
 // case, chosen or not, at every sequence depth, so a name that appears in full in one file and in a description in
 // another is still caught.
 
-import type { DeidOptions } from '../../../shared/deid-types';
+import { DEFAULT_DEID_OPTIONS, type DeidOptions } from '../../../shared/deid-types';
 import { decodeText } from '../dicom/charset';
 import { lookup } from '../dicom/dictionary';
 import { isPrivateTag, type DicomElement } from '../dicom/parse';
 import { charsetsOf } from '../dicom/values';
+import { decideAction } from './actions';
 import { isRegisteredUid, trimUid } from './uid-map';
+
+/** Every option off: the base that a caller's partial options are laid over. */
+const NO_OPTIONS = Object.fromEntries(Object.keys(DEFAULT_DEID_OPTIONS).map((k) => [k, false])) as unknown as DeidOptions;
 
 export interface CollectedIdentity {
   /** PN values as decoded (all component groups), e.g. 'Yamada^Tarou=山田^太郎'. */
@@ -102,7 +106,18 @@ export function effectiveVR(el: DicomElement): string {
 class Collector {
   private readonly sets = { names: new Set<string>(), ids: new Set<string>(), dates: new Set<string>(), texts: new Set<string>(), uids: new Set<string>() };
 
-  constructor(private readonly options: Partial<DeidOptions>) {}
+  private readonly full: DeidOptions;
+
+  constructor(private readonly options: Partial<DeidOptions>) {
+    this.full = { ...NO_OPTIONS, ...options };
+  }
+
+  /** UIDs the options keep as they are (Retain UIDs; device UIDs under Retain Device Identity) are not identity here. */
+  private uidKept(tag: number): boolean {
+    if (this.options.retainUIDs) return true;
+    if (isPrivateTag(tag) || (tag >>> 16) === 0x0002) return false;
+    return decideAction(tag, { options: this.full, vr: 'UI' }).action === 'K';
+  }
 
   private add(kind: keyof CollectedIdentity, value: string): void {
     const v = value.replace(/^[\s\0]+|[\s\0]+$/g, '');
@@ -127,7 +142,7 @@ class Collector {
       const tag = el.tag >>> 0;
       const text = (): string => decodeText(el.value!, charsets, vr);
       if (vr === 'UI') {
-        if (this.options.retainUIDs || tag === 0x00020010 || tag === 0x00020012) continue;
+        if (this.uidKept(tag) || tag === 0x00020010 || tag === 0x00020012) continue;
         for (const u of text().split('\\').map(trimUid)) if (u && !isRegisteredUid(u)) this.add('uids', u);
       } else if (vr === 'PN') {
         this.add('names', text());
@@ -159,7 +174,7 @@ class Collector {
 /**
  * Identity in one instance's header (`elements`: the data set, any depth; `meta`: File Meta, for its UIDs).
  * `options` leaves out what the person chose to keep (institution, device identity, UIDs), which would otherwise be
- * cleaned away and then flagged by the second lock.
+ * cleaned away and then flagged by the second lock. Without options everything is collected (the safe default).
  */
 export function collectIdentity(
   elements: readonly DicomElement[],

@@ -44,6 +44,8 @@ const TYPES: ReadonlyMap<number, AttributeType> = new Map<number, AttributeType>
   [0x00700084, '2'],
   // Requested Procedure Description: Type 2 in SR Document General > Referenced Request Sequence. (X/Z)
   [0x00321060, '2'],
+  // Acquisition Context Sequence: Type 2 in Acquisition Context (enhanced images, waveforms, parametric maps). (X/Z)
+  [0x00400555, '2'],
   // Operators' Name: Type 2 in RT Series (RT Plan, RT Structure Set, RT Dose, ...). (X/Z/D)
   [0x00081070, '2'],
   // Referenced Performed Procedure Step Sequence: Type 2 in SR Document Series, but Type 3 with exactly one item in

@@ -298,7 +298,11 @@ class Transformer {
     return this.text(el, vr === 'UI' ? 'UI' : vr, mapped, level);
   }
 
-  /** K. Values the table keeps without an option asking for it are still cleaned of identity tokens. */
+  /**
+   * K. A UID kept is kept verbatim (K on UIDs only comes from Retain UIDs or, for device UIDs, Retain Device Identity;
+   * collectIdentity leaves such UIDs out of the tokens). Values the table keeps without an option asking for it are
+   * still cleaned of identity tokens.
+   */
   keep(el: DicomElement, vr: string, level: Level, keptByOption: boolean): DicomElement | undefined {
     if (!el.value || el.value.length === 0) return el;
     if (vr === 'AS') {
@@ -306,7 +310,6 @@ class Transformer {
       const after = ageOver89(before);
       return after === before ? el : this.text(el, vr, after, level);
     }
-    if (vr === 'UI' && !this.inForce.has('rtnUIDsOpt')) return this.mapUids(el, vr, level);
     if (!keptByOption && SAFETY_NET_VRS.has(vr)) {
       const before = decodeText(el.value, level.charsets, vr);
       if (!this.cleaner.contains(before)) return el;

@@ -451,6 +451,7 @@ export class StowClient {
     if (FATAL_STATUSES.has(status) && !(parsed && parsed.stored.size > 0)) {
       throw new StowFatalError(fatalStatusMessage(status, 'storing images'), status);
     }
+    if (status >= 300 && status < 400) throw redirectError(status, res.headers.location);
     const settled: InstanceResult[] = [];
     const remaining: StowInstance[] = [];
     const ok = status >= 200 && status < 300;
@@ -559,6 +560,7 @@ export class StowClient {
           signal,
         });
         if (res.status === 204 || res.status === 404) return [];
+        if (res.status >= 300 && res.status < 400) throw redirectError(res.status, res.headers.location);
         if (res.status === 200) {
           const text = res.body.toString('utf8').trim();
           if (!text) return [];
@@ -803,6 +805,20 @@ export class StowClient {
       tunnelReq.end();
     });
   }
+}
+
+/** Redirects are not followed (credentials would go with them): the user should use the final address. */
+function redirectError(status: number, location: string | undefined): StowFatalError {
+  let where = '';
+  try {
+    if (location) where = ` to ${displayUrl(new URL(location))}`;
+  } catch {
+    // unreadable Location
+  }
+  return new StowFatalError(
+    `The review service redirected (HTTP ${status})${where}; give that address with --to instead.`,
+    status,
+  );
 }
 
 function net_isIP(host: string): boolean {

@@ -66,7 +66,7 @@ export type InstanceResult =
     };
 
 export interface UploadProgress {
-  phase: 'checking' | 'sending' | 'confirming' | 'done';
+  phase: 'sending' | 'confirming' | 'done';
   filesDone: number;
   filesTotal: number;
   filesFailed: number;

@@ -12,7 +12,7 @@ import {
   type InstanceJournalState,
   type JournalEntry,
 } from './journal';
-import { isInside, readManifest, resolveInJob, MANIFEST_FILE } from './manifest';
+import { isInside, readManifest, resolveInJob, MANIFEST_FILE, UploadInputError } from './manifest';
 import { writeReceipt, RECEIPT_HTML, RECEIPT_JSON, type ReceiptFiles } from './receipt';
 import type { BatchHooks, StowInstance } from './stow-client';
 import {
@@ -149,6 +149,11 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
   const root = path.resolve(jobDir);
 
   const manifest: Manifest = await readManifest(root, fs);
+  if (manifest.instances.length === 0) {
+    throw new UploadInputError(
+      'This folder holds no images to send: every file was left out by the de-identification.',
+    );
+  }
   const realRoot = await fs.realpath(root);
   const { entries, skipped } = await readJournal(root, fs);
   const states: Map<string, InstanceJournalState> = replayJournal(entries);
@@ -293,60 +298,66 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     maxBytes,
   );
 
+  const sendBatch = async (index: number) => {
+    const batch = batches[index].map((b) => b.w);
+    // Checks for the whole batch first, so a held-back file is journaled before anything is sent.
+    const ready: StowInstance[] = [];
+    const held: InstanceResult[] = [];
+    for (const w of batch) {
+      const r = await precheck(w);
+      if (r) held.push(r);
+      else
+        ready.push({
+          sopInstanceUID: w.inst.sopInstanceUID,
+          path: w.abs!,
+          bytes: w.inst.bytes,
+          sha256: w.inst.sha256,
+        });
+    }
+    if (held.length) {
+      await journal.append(held.map(toEntry));
+      held.forEach(settle);
+      progress(true);
+    }
+    if (!ready.length || fatal || signal.aborted) return;
+    try {
+      await deps.client.storeBatch(ready, {
+        signal,
+        onAttempt: async (pending, attempt) => {
+          inflight.set(index, { sent: 0, payload: pending.reduce((a, p) => a + p.bytes, 0) });
+          await journal.append(
+            pending.map((p) => ({ sop: p.sopInstanceUID, state: 'sending' as const, attempt })),
+          );
+        },
+        onSettled: async (results) => {
+          inflight.delete(index);
+          if (!results.length) return;
+          await journal.append(results.map(toEntry));
+          results.forEach(settle);
+          progress(true);
+        },
+        onBytes: (n) => {
+          firstByteAt ??= clock();
+          wireBytes += n;
+          const cur = inflight.get(index);
+          if (cur) cur.sent += n;
+          progress(false);
+        },
+      });
+    } finally {
+      inflight.delete(index);
+    }
+  };
+
   let next = 0;
   const worker = async () => {
     while (!fatal && !signal.aborted && next < batches.length) {
-      const index = next++;
-      const batch = batches[index].map((b) => b.w);
-      // Checks for the whole batch first, so a held-back file is journaled before anything is sent.
-      const ready: StowInstance[] = [];
-      const held: InstanceResult[] = [];
-      for (const w of batch) {
-        const r = await precheck(w);
-        if (r) held.push(r);
-        else
-          ready.push({
-            sopInstanceUID: w.inst.sopInstanceUID,
-            path: w.abs!,
-            bytes: w.inst.bytes,
-            sha256: w.inst.sha256,
-          });
-      }
-      if (held.length) {
-        await journal.append(held.map(toEntry));
-        held.forEach(settle);
-        progress(true);
-      }
-      if (!ready.length || fatal || signal.aborted) continue;
       try {
-        await deps.client.storeBatch(ready, {
-          signal,
-          onAttempt: async (pending, attempt) => {
-            inflight.set(index, { sent: 0, payload: pending.reduce((a, p) => a + p.bytes, 0) });
-            await journal.append(
-              pending.map((p) => ({ sop: p.sopInstanceUID, state: 'sending' as const, attempt })),
-            );
-          },
-          onSettled: async (results) => {
-            inflight.delete(index);
-            if (!results.length) return;
-            await journal.append(results.map(toEntry));
-            results.forEach(settle);
-            progress(true);
-          },
-          onBytes: (n) => {
-            firstByteAt ??= clock();
-            wireBytes += n;
-            const cur = inflight.get(index);
-            if (cur) cur.sent += n;
-            progress(false);
-          },
-        });
+        await sendBatch(next++);
       } catch (err) {
+        // Credentials, address, certificate, disk: stop every worker; what was not settled stays pending.
         fatal ??= err;
         internal.abort();
-      } finally {
-        inflight.delete(index);
       }
     }
   };

@@ -315,6 +315,47 @@ describe('uploadJob (real Orthanc)', () => {
     await expectServerHolds(server, j.hashes);
   });
 
+  it('does not follow a redirect (credentials would go along): stops with the address to use', async () => {
+    const j = job([{ data: generated(21, 1, 1) }]);
+    proxy.setRules([
+      {
+        on: 'stow',
+        index: 0,
+        fault: {
+          kind: 'status',
+          status: 301,
+          headers: { location: 'https://other.example/dicom-web/studies?x=1' },
+        },
+      },
+    ]);
+    await expect(run(j, testClient(server, proxy.dicomWebUrl))).rejects.toThrow(
+      'The review service redirected (HTTP 301) to https://other.example/dicom-web/studies; give that address with --to instead.',
+    );
+    expect(proxy.seen('stow')).toHaveLength(1);
+  });
+
+  it('refuses a manifest with no instances (everything was left out)', async () => {
+    const j = job([{ data: generated(22, 1, 1) }]);
+    j.rewriteManifest({ ...j.manifest, instances: [] });
+    await expect(run(j, testClient(server, proxy.dicomWebUrl))).rejects.toThrow(/no images to send/);
+  });
+
+  it('can be cancelled between batches (AbortSignal); a later run completes the rest', async () => {
+    const j = job([1, 2, 3, 4].map((n) => ({ data: generated(23, 1, n) })));
+    const ac = new AbortController();
+    const err = await run(j, testClient(server, proxy.dicomWebUrl), {
+      batchMaxFiles: 1,
+      parallel: 1,
+      signal: ac.signal,
+      onInstance: () => ac.abort(),
+    }).catch((e: Error) => e);
+    expect((err as Error).name).toBe('AbortError');
+    expect(proxy.seen('stow')).toHaveLength(1);
+    const out = await run(j, testClient(server, proxy.dicomWebUrl));
+    expect(out).toMatchObject({ complete: true, sentThisRun: 3 });
+    await expectServerHolds(server, j.hashes);
+  });
+
   it('resumes: instances journaled as stored are not sent again, only the rest', async () => {
     const j = job([1, 2, 3, 4, 5, 6].map((n) => ({ data: generated(15, 1, n) })));
     // First run dies after its first batch (a 401 on the second request stops the job).

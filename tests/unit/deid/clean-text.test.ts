@@ -1,0 +1,70 @@
+import { createTextCleaner } from '../../../main/core/deid/clean-text';
+import { buildIdentityTokens } from '../../../main/core/verify/identity-tokens';
+import { verifyBuffer } from '../../../main/core/verify/second-lock';
+import { encodeElements, encodeFileMeta } from '../../../main/core/dicom/write';
+import { el } from './helpers';
+
+const tokens = buildIdentityTokens({
+  names: ['Müller^Jürgen', 'Yamada^Tarou=山田^太郎=やまだ^たろう', 'Welby^Marcus'],
+  ids: ['PID-0001', '123456'],
+  dates: ['19600101'],
+  texts: ['General Hospital', '+1 (555) 010-2000'],
+  uids: ['1.2.826.0.1.3680043.9.7433.99.5'],
+});
+const cleaner = createTextCleaner(tokens);
+
+describe('createTextCleaner', () => {
+  it.each([
+    ['CT CHEST for Jürgen MÜLLER', 'CT CHEST for'],
+    ['ct chest mueller', 'ct chest'], // umlaut written out in the text
+    ['Dr. Welby^Marcus referred', 'Dr. referred'],
+    ['Follow-up (PID-0001) at General Hospital', 'Follow-up () at'],
+    ['MRN123456 seen', 'MRN seen'], // a letter next to a digit is a word edge
+    ['born 01/01/1960, DOB 19600101083000', 'born , DOB 083000'], // compact date as a prefix of a DT
+    ['call +1 (555) 010-2000 or 15550102000', 'call or'],
+    ['ref UID 1.2.826.0.1.3680043.9.7433.99.5.', 'ref UID .'],
+    ['山田太郎様 胸部CT', '様 胸部CT'],
+    ['ﾔﾏﾀﾞ やまだ たろう', 'ﾔﾏﾀﾞ'], // half-width katakana is not a token here (only the given spellings are)
+  ])('%s → %s', (input, expected) => {
+    expect(cleaner.clean(input)).toBe(expected);
+    expect(cleaner.contains(cleaner.clean(input))).toBe(false);
+  });
+
+  it('leaves text without tokens untouched, byte for byte', () => {
+    for (const s of ['CT  CHEST  W/O', ' padded ', 'Smithson 1234567 1.2.826.0.1.3680043.9.7433.99.55', 'Welbyx']) {
+      expect(cleaner.clean(s)).toBe(s);
+      expect(cleaner.contains(s)).toBe(false);
+    }
+  });
+
+  it('repeats until a cut does not create a new occurrence', () => {
+    // Names in scripts without spaces match anywhere, so a cut can join two halves into a new one.
+    expect(cleaner.clean('山山田田 CT')).toBe('CT');
+    // Elsewhere only whole words match: no new word can form.
+    expect(cleaner.clean('Wel Welby by')).toBe('Wel by');
+    expect(cleaner.clean('WelWelbyby')).toBe('WelWelbyby');
+  });
+
+  it('keeps value separators of multi-valued text', () => {
+    expect(cleaner.clean('CT Welby\\MR Marcus\\PET')).toBe('CT\\MR\\PET');
+  });
+
+  it('leaves nothing the second lock would find in the cleaned value', () => {
+    const samples = [
+      'Jürgen MÜLLER, PID-0001, 19600101, General Hospital, +1 (555) 010-2000',
+      'Mueller Juergen 123456 MRN123456 1/1/1960 01-01-1960 1 January 1960',
+      '山田 太郎 やまだ たろう Yamada Tarou',
+    ];
+    for (const s of samples) {
+      const cleaned = cleaner.clean(s);
+      const file = Buffer.concat([
+        encodeFileMeta([el(0x00020010, 'UI', '1.2.840.10008.1.2.1')]),
+        encodeElements([el(0x00080005, 'CS', 'ISO_IR 192'), el(0x00081030, 'LO', Buffer.from(cleaned, 'utf8'))], {
+          littleEndian: true,
+          explicitVR: true,
+        }),
+      ]);
+      expect(verifyBuffer(file, tokens)).toEqual({ ok: true, hits: [] });
+    }
+  });
+});

@@ -1,0 +1,236 @@
+// The transform at every depth: nested sequences, private blocks and sequences, UN holding implicit sequences,
+// curves and overlays, SR content items (Table E.3.4-1), and what is always removed.
+import { decodeText } from '../../../main/core/dicom/charset';
+import { parseDataSet, type DicomElement } from '../../../main/core/dicom/parse';
+import { encodeElements, encodeHeader } from '../../../main/core/dicom/write';
+import { findElement, T, walk } from '../../../main/core/dicom/values';
+import { shiftDT } from '../../../main/core/deid/date-shift';
+import { DUMMY_TEXT } from '../../../main/core/deid/dummy-values';
+import { createUidMapper } from '../../../main/core/deid/uid-map';
+import { DEFAULT_DEID_OPTIONS } from '../../../shared/deid-types';
+import { ALL_OFF, CASE, el, EXPLICIT_LE, IMPLICIT_LE, OFFSET, reparse, run, SECRET, seq, textOf } from './helpers';
+
+const UID = '1.2.826.0.1.3680043.9.7433.99.8.1';
+const PATIENT = el(T.PatientName, 'PN', 'Doe^John');
+const mapped = (u: string): string => createUidMapper(SECRET).map(u);
+const str = (e: DicomElement | undefined): string | undefined => (e ? (e.value ? decodeText(e.value, [], e.vr) : '') : undefined);
+const itemOf = (e: DicomElement | undefined, i = 0): DicomElement[] => e?.items?.[i]?.elements ?? [];
+
+describe('nested sequences', () => {
+  // Referenced Series Sequence (kept) > Content Sequence > Content Sequence > Content Sequence: four levels.
+  const deepest = [
+    el(0x0040a123, 'PN', 'Doe^John'), // Person Name: D
+    el(0x0040a160, 'UT', 'Report for John Doe, stable'), // Text Value: not in the table, cleaned inside Content Sequence
+    el(0x0040a120, 'DT', '20240102101500+0100'), // DateTime: shifted
+    el(0x0040a124, 'UI', UID), // UID: re-mapped
+    el(0x00140104, 'PN', 'Someone^Else'), // a name the table does not list: removed
+    el(0x00101040, 'LO', '1 Main Street'), // Patient's Address: X
+    el(0x00080000, 'UL', [4, 0, 0, 0]), // a group length: removed
+  ];
+  const source = [
+    PATIENT,
+    seq(0x00081115, [[seq(0x0040a730, [[seq(0x0040a730, [[seq(0x0040a730, [deepest])]])]])]]),
+  ];
+
+  it('applies the profile at the fourth level', () => {
+    const out = run(source);
+    const l4 = itemOf(findElement(itemOf(findElement(itemOf(findElement(itemOf(findElement(out.elements, 0x00081115)), 0x0040a730)), 0x0040a730)), 0x0040a730));
+    expect(l4.length).toBeGreaterThan(0);
+    expect(str(findElement(l4, 0x0040a123))).toBe(DUMMY_TEXT);
+    expect(str(findElement(l4, 0x0040a160))).toBe('Report for, stable');
+    expect(str(findElement(l4, 0x0040a120))).toBe(shiftDT('20240102101500+0100', OFFSET));
+    expect(str(findElement(l4, 0x0040a124))).toBe(mapped(UID));
+    expect(findElement(l4, 0x00140104)).toBeUndefined();
+    expect(findElement(l4, 0x00101040)).toBeUndefined();
+    expect(findElement(l4, 0x00080000)).toBeUndefined();
+    expect(out.keptFreeText).toEqual(['ReferencedSeriesSequence>ContentSequence>ContentSequence>ContentSequence>TextValue']);
+    reparse(out.elements);
+  });
+
+  it('gives Type 1 free text a dummy when neither structured content nor descriptors are cleaned', () => {
+    const out = run(source, { options: { ...DEFAULT_DEID_OPTIONS, cleanStructuredContent: false, cleanDescriptors: false } });
+    const texts = [...walk(out.elements)].filter(({ el: e }) => e.tag === 0x0040a160);
+    expect(texts.map(({ el: e }) => str(e))).toEqual([DUMMY_TEXT]);
+  });
+
+  it('does not mutate its input', () => {
+    const before = encodeElements(source, EXPLICIT_LE);
+    run(source);
+    expect(encodeElements(source, EXPLICIT_LE).equals(before)).toBe(true);
+  });
+});
+
+describe('private attributes', () => {
+  const unknownBlock = [
+    el(0x00090010, 'LO', 'ACME 1.0'),
+    el(0x00091001, 'LO', 'Doe'),
+    seq(0x00091002, [[el(0x00080090, 'PN', 'Doe^Referrer'), el(0x0040a123, 'PN', 'Doe^John')]]),
+  ];
+  const safeBlock = [
+    el(0x00190011, 'LO', 'GEMS_ACQU_01'), // block 11: elements (0019,11xx)
+    el(0x00191123, 'DS', '12.5'), // Table Speed: safe
+    el(0x001911ff, 'LO', 'Doe'), // not in Table E.3.10-1
+  ];
+  const safeSequence = [
+    el(0x7e010010, 'LO', 'HOLOGIC, Inc.'),
+    seq(0x7e011010, [[el(0x0040a123, 'PN', 'Doe^John'), el(0x00081155, 'UI', UID), el(0x00081030, 'LO', 'kept')]]),
+  ];
+
+  it('removes unknown private elements, their sequences (with the names inside) and their creator', () => {
+    for (const options of [DEFAULT_DEID_OPTIONS, ALL_OFF]) {
+      const out = run([PATIENT, ...unknownBlock], { options });
+      expect(out.elements.filter((e) => e.tag >>> 16 === 0x0009)).toEqual([]);
+    }
+  });
+
+  it('keeps safe private elements, and their creator, only with Retain Safe Private', () => {
+    const on = run([PATIENT, ...safeBlock]);
+    expect(str(findElement(on.elements, 0x00190011))).toBe('GEMS_ACQU_01');
+    expect(str(findElement(on.elements, 0x00191123))).toBe('12.5');
+    expect(findElement(on.elements, 0x001911ff)).toBeUndefined();
+    expect(on.appliedOptions.has('rtnSafePrivOpt')).toBe(true);
+    const off = run([PATIENT, ...safeBlock], { options: { ...DEFAULT_DEID_OPTIONS, retainSafePrivate: false } });
+    expect(off.elements.filter((e) => e.tag >>> 16 === 0x0019)).toEqual([]);
+  });
+
+  it('de-identifies inside a kept safe private sequence', () => {
+    const out = run([PATIENT, ...safeSequence]);
+    const item = itemOf(findElement(out.elements, 0x7e011010));
+    expect(str(findElement(out.elements, 0x7e010010))).toBe('HOLOGIC, Inc.');
+    expect(str(findElement(item, 0x0040a123))).toBe(DUMMY_TEXT);
+    expect(str(findElement(item, 0x00081155))).toBe(mapped(UID));
+    expect(findElement(item, 0x00081030)).toBeDefined();
+  });
+
+  it('drops private elements that no creator reserved', () => {
+    const out = run([PATIENT, el(0x00191023, 'DS', '1'), el(0x00190005, 'LO', 'x')]);
+    expect(out.elements.filter((e) => e.tag >>> 16 === 0x0019)).toEqual([]);
+  });
+});
+
+describe('UN holding an implicit VR sequence', () => {
+  // (0008,1115) written as UN by a writer that did not know it, its items implicit VR little endian.
+  const inner = encodeElements([el(0x00081060, 'PN', 'Doe^Reader'), el(0x00081155, 'UI', UID), el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2')], IMPLICIT_LE);
+  const item = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0xe0]), Buffer.alloc(4), inner]);
+  item.writeUInt32LE(inner.length, 4);
+  const file = Buffer.concat([
+    encodeElements([PATIENT], EXPLICIT_LE),
+    encodeHeader(0x00081115, 'UN', item.length, EXPLICIT_LE),
+    item,
+  ]);
+  const source = parseDataSet(file, 0, EXPLICIT_LE).elements;
+
+  it('is parsed as items, and the names inside go', () => {
+    const un = findElement(source, 0x00081115)!;
+    expect(un.vr).toBe('UN');
+    expect(un.items).toHaveLength(1);
+    const out = run(source);
+    const back = findElement(reparse(out.elements), 0x00081115)!;
+    expect(back.vr).toBe('UN');
+    const items = back.items!;
+    expect(items).toHaveLength(1);
+    expect(findElement(items[0].elements, 0x00081060)).toBeUndefined();
+    expect(str(findElement(items[0].elements, 0x00081155))).toBe(mapped(UID));
+    expect(str(findElement(items[0].elements, 0x00081150))).toBe('1.2.840.10008.5.1.4.1.1.2');
+  });
+});
+
+describe('curves and overlays', () => {
+  const overlay = (g: number, withData: boolean): DicomElement[] => [
+    el(g * 0x10000 + 0x0010, 'US', [8, 0]),
+    el(g * 0x10000 + 0x0011, 'US', [8, 0]),
+    el(g * 0x10000 + 0x0040, 'CS', 'G'),
+    el(g * 0x10000 + 0x0100, 'US', [1, 0]),
+    ...(withData ? [el(g * 0x10000 + 0x3000, 'OW', new Array(8).fill(0xff))] : []),
+    el(g * 0x10000 + 0x4000, 'LT', 'Note about Doe'),
+  ];
+  const curve = [el(0x50000005, 'US', [1, 0]), el(0x50000022, 'LO', 'Doe curve'), el(0x50003000, 'OW', [1, 2, 3, 4])];
+  const source = [PATIENT, ...curve, ...overlay(0x6000, true), ...overlay(0x6002, false)];
+  const group = (els: DicomElement[], g: number) => els.filter((e) => e.tag >>> 16 === g);
+
+  it('without Clean Graphics: curves and overlay data and comments go; an overlay with its data goes whole', () => {
+    const out = run(source, { options: { ...DEFAULT_DEID_OPTIONS, cleanGraphics: false } });
+    expect(group(out.elements, 0x5000)).toEqual([]);
+    expect(group(out.elements, 0x6000)).toEqual([]);
+    expect(group(out.elements, 0x6002).map((e) => e.tag)).toEqual([0x60020010, 0x60020011, 0x60020040, 0x60020100]);
+  });
+
+  it('with Clean Graphics: comments are cleaned, but bitmaps and curve data (which cannot be) still go, whole', () => {
+    const out = run(source);
+    expect(group(out.elements, 0x5000)).toEqual([]);
+    expect(group(out.elements, 0x6000)).toEqual([]);
+    expect(str(findElement(out.elements, 0x60024000))).toBe('Note about');
+    expect(out.appliedOptions.has('cleanGraphOpt')).toBe(true);
+  });
+
+  it('a curve without curve data is cleaned under Clean Graphics, removed without', () => {
+    const onlyLabel = [PATIENT, el(0x50000022, 'LO', 'Doe curve')];
+    expect(str(findElement(run(onlyLabel).elements, 0x50000022))).toBe('curve');
+    expect(findElement(run(onlyLabel, { options: ALL_OFF }).elements, 0x50000022)).toBeUndefined();
+  });
+});
+
+describe('structured content (Table E.3.4-1)', () => {
+  const concept = (code: string, scheme: string) => seq(0x0040a043, [[el(0x00080100, 'SH', code), el(0x00080102, 'SH', scheme), el(0x00080104, 'LO', 'x')]]);
+  const item = (type: string, code: string, scheme: string, value: DicomElement) => [el(0x0040a010, 'CS', 'CONTAINS'), el(0x0040a040, 'CS', type), concept(code, scheme), value];
+  const items = [
+    item('PNAME', '121029', 'DCM', el(0x0040a123, 'PN', 'Doe^John')), // Subject Name: D
+    item('DATE', '121031', 'DCM', el(0x0040a121, 'DA', '19600101')), // Subject Birth Date: X
+    item('TEXT', '113871', 'DCM', el(0x0040a160, 'UT', 'P-12345')), // Person ID: X
+    item('TEXT', '11329-0', 'LN', el(0x0040a160, 'UT', 'Doe lives alone')), // History: X, Clean Descriptors C
+    item('TEXT', '999999', '99TEST', el(0x0040a160, 'UT', 'Doe has a cough')), // not in the table
+  ];
+  const source = [PATIENT, el(0x0040a040, 'CS', 'CONTAINER'), seq(0x0040a730, items)];
+  const values = (content: { elements: DicomElement[] }[]) =>
+    content.map((i) => str(findElement(i.elements, 0x0040a123) ?? findElement(i.elements, 0x0040a121) ?? findElement(i.elements, 0x0040a160)));
+
+  it('removes items whose concept the table removes, dummies or cleans the others', () => {
+    expect(values(findElement(run(source).elements, 0x0040a730)!.items!)).toEqual([DUMMY_TEXT, 'lives alone', 'has a cough']);
+    const off = findElement(run(source, { options: ALL_OFF }).elements, 0x0040a730)!.items!;
+    expect(values(off)).toEqual([DUMMY_TEXT, DUMMY_TEXT]);
+  });
+
+  it('empties instead of removing when the document references items by position', () => {
+    const byRef = [...source, seq(0x0040a731, [[el(0x0040db73, 'UL', [1, 0, 0, 0, 2, 0, 0, 0])]])];
+    const content = findElement(run(byRef).elements, 0x0040a730)!.items!;
+    expect(values(content)).toEqual([DUMMY_TEXT, '', '', 'lives alone', 'has a cough']);
+  });
+});
+
+describe('always removed, always set', () => {
+  it('removes signatures, MACs, original attributes, padding, icons and group lengths', () => {
+    const source = [
+      el(0x00080000, 'UL', [0, 0, 0, 0]),
+      PATIENT,
+      seq(0x00880200, [[el(0x00280010, 'US', [1, 0])]]),
+      seq(0x04000561, [[el(0x00100010, 'PN', 'Doe^John')]]),
+      seq(0x4ffe0001, [[el(0x04000015, 'CS', 'SHA256')]]),
+      seq(0xfffafffa, [[el(0x04000100, 'UI', UID)]]),
+      el(0xfffcfffc, 'OB', [0, 0]),
+    ];
+    for (const options of [DEFAULT_DEID_OPTIONS, { ...DEFAULT_DEID_OPTIONS, retainUIDs: true, retainLongitudinalFullDates: true }]) {
+      const tags = run(source, { options }).elements.map((e) => e.tag);
+      for (const t of [0x00080000, 0x00880200, 0x04000561, 0x4ffe0001, 0xfffafffa, 0xfffcfffc]) expect(tags).not.toContain(t);
+    }
+  });
+
+  it('puts the case code in Patient Name and Patient ID, present or not', () => {
+    const out = run([el(T.PatientID, 'LO', 'PID-1')]);
+    expect(textOf(out.elements, T.PatientName)).toBe(CASE);
+    expect(textOf(out.elements, T.PatientID)).toBe(CASE);
+  });
+
+  it('removes names the table does not list and keeps what cannot identify', () => {
+    const out = run([PATIENT, el(0x00140104, 'PN', 'Else^Some'), el(0x00080060, 'CS', 'CT'), el(0x00280010, 'US', [0, 2])]);
+    expect(findElement(out.elements, 0x00140104)).toBeUndefined();
+    expect(textOf(out.elements, 0x00080060)).toBe('CT');
+    expect(Buffer.from(findElement(out.elements, 0x00280010)!.value!)).toEqual(Buffer.from([0, 2]));
+  });
+
+  it('reports the paths of free text kept after cleaning, never values', () => {
+    const out = run([PATIENT, el(0x00081030, 'LO', 'CT CHEST Doe'), el(0x0008103e, 'LO', 'Doe')]);
+    expect(textOf(out.elements, 0x00081030)).toBe('CT CHEST');
+    expect(textOf(out.elements, 0x0008103e)).toBe('');
+    expect(out.keptFreeText).toEqual(['StudyDescription']);
+  });
+});
