@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomCaseCode, isValidCaseCode } from '../core/deid/case-record';
+import { defaultJobDir } from '../core/jobs/job-folder';
+import { fileWatchStore, keyOf, watchFolder } from '../core/jobs/watch';
+import { checkServiceUrl, sendOne } from './send-command';
+import { readAuth } from './upload-command';
+import { UsageError, type CliIO } from './io';
+
+export const WATCH_USAGE =
+  'cleardisc watch <folder> --to <dicomweb-base-url> [--case-from-folder-name] [--include-burned-in] [--stable-seconds N] [--poll-seconds N] [--once]';
+
+/** A folder name becomes the case code only if it is a valid one (letters, digits, - and _). */
+function caseFromName(name: string): string | undefined {
+  return isValidCaseCode(name) ? name : undefined;
+}
+
+export async function watchCommand(argv: string[], io: CliIO, hooks: { signal?: AbortSignal } = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      to: { type: 'string' },
+      'case-from-folder-name': { type: 'boolean' },
+      'include-burned-in': { type: 'boolean' },
+      'stable-seconds': { type: 'string' },
+      'poll-seconds': { type: 'string' },
+      'token-file': { type: 'string' },
+      once: { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1 || !values.to) throw new UsageError(`usage: ${WATCH_USAGE}`);
+  checkServiceUrl(values.to);
+  const root = path.resolve(positionals[0]);
+  const seconds = (raw: string | undefined, dflt: number) => {
+    const n = raw === undefined ? dflt : Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError('--stable-seconds and --poll-seconds take a number of seconds');
+    return n * 1000;
+  };
+  const auth = await readAuth(io.env, values['token-file'], io);
+  const home = io.env.CLEARDISC_HOME ?? path.join(os.homedir(), '.cleardisc');
+  const store = fileWatchStore(path.join(home, 'watch', `${keyOf(root)}.json`));
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  hooks.signal?.addEventListener('abort', stop);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  io.err(`Watching ${root} for new exports; each is sent once it stops changing.\n`);
+  try {
+    await watchFolder(
+      root,
+      {
+        store,
+        signal: ac.signal,
+        now: () => Date.now(),
+        sleep: (ms, signal) =>
+          new Promise((resolve) => {
+            const t = setTimeout(resolve, ms);
+            signal?.addEventListener('abort', () => (clearTimeout(t), resolve()));
+          }),
+        stableMs: seconds(values['stable-seconds'], 30),
+        pollMs: seconds(values['poll-seconds'], 5),
+        retryMs: 5 * 60 * 1000,
+        caseCodeFor: (name) =>
+          (values['case-from-folder-name'] ? caseFromName(name) : undefined) ?? randomCaseCode((n) => randomBytes(n)),
+        send: async (folder, caseCode) => {
+          const outcome = await sendOne(
+            {
+              source: folder,
+              out: defaultJobDir(caseCode, io.env),
+              caseCode,
+              studies: [],
+              includeBurnedIn: Boolean(values['include-burned-in']),
+              options: {},
+            },
+            values.to!,
+            auth,
+            io,
+          );
+          return outcome.complete;
+        },
+        // Folder names are not printed: clinics often name exports after the patient.
+        onEvent: (e) => {
+          if (e.kind === 'sent') io.out(`sent case ${e.caseCode}\n`);
+          else if (e.kind === 'failed') io.err(`case ${e.caseCode} not complete (${e.message}); will try again later\n`);
+        },
+      },
+      { once: Boolean(values.once) },
+    );
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  return 0;
+}

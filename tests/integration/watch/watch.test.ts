@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
+import { runCli } from '../../support/cli';
+import { startOrthanc, type OrthancServer } from '../../support/orthanc';
+
+describe('cleardisc watch: a drop folder for clinic staff', () => {
+  let orthanc: OrthancServer;
+  let tmp: string;
+  let drop: string;
+  let env: Record<string, string>;
+
+  const exportFolder = (name: string, study: number, n: number) => {
+    for (let i = 1; i <= n; i++) {
+      writeFile(
+        drop,
+        `${name}/IMG${i}`,
+        buildInstance({
+          sopInstanceUID: testUid(study, 1, i),
+          studyInstanceUID: testUid(study),
+          seriesInstanceUID: testUid(study, 1),
+          instanceNumber: i,
+          patientName: 'Watcher^Wendy',
+        }),
+      );
+    }
+  };
+
+  beforeAll(async () => {
+    orthanc = await startOrthanc();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-watch-'));
+    drop = path.join(tmp, 'drop');
+    fs.mkdirSync(drop);
+    env = { CLEARDISC_HOME: path.join(tmp, 'home'), CLEARDISC_USER: orthanc.user, CLEARDISC_PASSWORD: orthanc.password };
+  });
+  afterAll(async () => {
+    await orthanc?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const watchOnce = () =>
+    runCli(
+      ['watch', drop, '--to', orthanc.dicomWebUrl, '--case-from-folder-name', '--stable-seconds', '0.3', '--poll-seconds', '0.1', '--once'],
+      env,
+    );
+
+  it('sends each export once it is stable, and remembers what was sent across restarts', async () => {
+    exportFolder('CASE-A', 91, 3);
+    const first = await watchOnce();
+    expect(first.code).toBe(0);
+    expect(first.out).toBe('sent case CASE-A\n');
+    expect(await orthanc.instanceCount()).toBe(3);
+
+    // A folder named after the patient is not a valid case code: it gets a random one.
+    exportFolder('Watcher Wendy 2024', 92, 2);
+    const second = await watchOnce();
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/^sent case CD-[0-9A-Z]{4}-[0-9A-Z]{4}\n$/); // CASE-A is not sent again
+    expect(second.out + second.err).not.toContain('Wendy');
+    expect(await orthanc.instanceCount()).toBe(5);
+
+    // The remembered state names no folder.
+    const stateDir = path.join(tmp, 'home', 'watch');
+    const state = fs.readdirSync(stateDir).map((f) => fs.readFileSync(path.join(stateDir, f), 'utf8')).join('');
+    expect(state).not.toContain('Wendy');
+    expect(Object.values(JSON.parse(state).folders).map((f) => (f as { done: boolean }).done)).toEqual([true, true]);
+  });
+});
