@@ -112,12 +112,17 @@ function isIllegalGroup(group: number): boolean {
   return group === 0xffff || ((group & 1) === 1 && group <= 0x0007);
 }
 
-function privateDecision(tag: number, ctx: ActionContext, inForce: ReadonlySet<ProfileOption>): ActionDecision {
+function privateDecision(
+  tag: number,
+  ctx: ActionContext,
+  inForce: ReadonlySet<ProfileOption>,
+): ActionDecision {
   const row = rowForTag(tag);
   const element = tag & 0xffff;
   if (isPrivateCreator(tag)) return { action: ctx.blockKept ? 'K' : 'X', row };
   // Elements outside any block ((gggg,0001-000F), (gggg,0100-0FFF)) belong to no creator: nothing can vouch for them.
-  if (element < 0x1000 || ctx.privateCreator === undefined || !inForce.has('rtnSafePrivOpt')) return { action: 'X', row };
+  if (element < 0x1000 || ctx.privateCreator === undefined || !inForce.has('rtnSafePrivOpt'))
+    return { action: 'X', row };
   const safe = loadSafePrivate().get(safePrivateKey(ctx.privateCreator, tag >>> 16, element));
   if (!safe) return { action: 'X', row };
   const vr = ctx.vr === 'UN' && safe.vr ? safe.vr : ctx.vr;
@@ -151,7 +156,11 @@ function unlistedDecision(tag: number, vr: string, inForce: ReadonlySet<ProfileO
 }
 
 /** Full decision for one element (the transform uses this; resolveAction is the short form). */
-export function decideAction(tag: number, ctx: ActionContext, inForce = optionsInForce(ctx.options)): ActionDecision {
+export function decideAction(
+  tag: number,
+  ctx: ActionContext,
+  inForce = optionsInForce(ctx.options),
+): ActionDecision {
   const t = tag >>> 0;
   const group = t >>> 16;
   const element = t & 0xffff;
@@ -162,7 +171,9 @@ export function decideAction(tag: number, ctx: ActionContext, inForce = optionsI
   // honoured here, and the transform rewrites File Meta from a whitelist.
   if (group === 0x0000 || group === 0x0002) {
     const meta = rowForTag(t);
-    return meta ? { ...actionFromColumns(meta.basic, meta.options, inForce, t, ctx.vr), row: meta } : { action: 'X' };
+    return meta
+      ? { ...actionFromColumns(meta.basic, meta.options, inForce, t, ctx.vr), row: meta }
+      : { action: 'X' };
   }
   if (group & 1) return privateDecision(t, ctx, inForce);
   const row = rowForTag(t);

@@ -40,16 +40,29 @@ function convertLevel(
   for (const el of elements) {
     if (el.tag === T.SpecificCharacterSet) continue; // rewritten once at the top below
     if (el.items) {
-      out.push({ ...el, items: el.items.map((it) => ({ offset: it.offset, elements: convertLevel(it.elements, charsets, edits, false) })) });
+      out.push({
+        ...el,
+        items: el.items.map((it) => ({
+          offset: it.offset,
+          elements: convertLevel(it.elements, charsets, edits, false),
+        })),
+      });
       continue;
     }
     const edit = edits.get(el);
     const vr = effectiveVR(el);
     if (edit) out.push(withValue(el, utf8(edit.text)));
-    else if (TEXT_VRS.has(vr) && el.value && !isAsciiBytes(el.value)) out.push(withValue(el, utf8(decodeText(el.value, charsets, vr))));
+    else if (TEXT_VRS.has(vr) && el.value && !isAsciiBytes(el.value))
+      out.push(withValue(el, utf8(decodeText(el.value, charsets, vr))));
     else out.push(el);
   }
-  if (top) out.push(withValue({ tag: T.SpecificCharacterSet, vr: 'CS', offset: 0, valueOffset: 0, length: 0 }, Uint8Array.from(Buffer.from(UTF8_TERM, 'latin1'))));
+  if (top)
+    out.push(
+      withValue(
+        { tag: T.SpecificCharacterSet, vr: 'CS', offset: 0, valueOffset: 0, length: 0 },
+        Uint8Array.from(Buffer.from(UTF8_TERM, 'latin1')),
+      ),
+    );
   return out;
 }
 

@@ -7,7 +7,14 @@
 // in '19600101083000'), and umlauts written out match either way ('Müller' in the text, 'Mueller' as token).
 
 import { foldForMatch } from '../dicom/charset';
-import { CJK, TRANSLITERABLE, transliterate, type IdentityTokens } from '../verify/identity-tokens';
+import {
+  buildIdentityTokens,
+  CJK,
+  TRANSLITERABLE,
+  transliterate,
+  type IdentityInput,
+  type IdentityTokens,
+} from '../verify/identity-tokens';
 
 export interface TextCleaner {
   /** `text` with every identity token removed (whitespace tidied where something was cut); unchanged otherwise. */
@@ -73,7 +80,8 @@ function charBefore(s: string, i: number): string | undefined {
   const lo = s.charCodeAt(i - 1);
   return lo >= 0xdc00 && lo <= 0xdfff && i >= 2 ? s.slice(i - 2, i) : s[i - 1];
 }
-const charAt = (s: string, i: number): string | undefined => (i < s.length ? String.fromCodePoint(s.codePointAt(i)!) : undefined);
+const charAt = (s: string, i: number): string | undefined =>
+  i < s.length ? String.fromCodePoint(s.codePointAt(i)!) : undefined;
 
 function matchAt(hay: string, start: number, needle: Needle): boolean {
   if (needle.anywhere) return true;
@@ -81,7 +89,11 @@ function matchAt(hay: string, start: number, needle: Needle): boolean {
   const end = start + n.length;
   const first = charAt(n, 0)!;
   const last = charBefore(n, n.length)!;
-  if (continuesWord(first, charBefore(hay, start)) || (!needle.prefix && continuesWord(last, charAt(hay, end)))) return false;
+  if (
+    continuesWord(first, charBefore(hay, start)) ||
+    (!needle.prefix && continuesWord(last, charAt(hay, end)))
+  )
+    return false;
   if (DIGIT.test(first) && continuesNumber(hay, start - 1, -1)) return false;
   if (DIGIT.test(last) && !needle.prefix && continuesNumber(hay, end, 1)) return false;
   return true;
@@ -92,12 +104,13 @@ function coveredGraphemes(graphemes: readonly string[], needles: readonly Needle
   const hit = new Set<number>();
   const spellings = [fold(graphemes)];
   if (graphemes.some((g) => TRANSLITERABLE.test(g))) spellings.push(fold(graphemes, transliterate));
-  for (const f of spellings) for (const needle of needles) {
-    for (let i = f.text.indexOf(needle.folded); i >= 0; i = f.text.indexOf(needle.folded, i + 1)) {
-      if (!matchAt(f.text, i, needle)) continue;
-      for (let k = i; k < i + needle.folded.length; k++) hit.add(f.owner[k]);
+  for (const f of spellings)
+    for (const needle of needles) {
+      for (let i = f.text.indexOf(needle.folded); i >= 0; i = f.text.indexOf(needle.folded, i + 1)) {
+        if (!matchAt(f.text, i, needle)) continue;
+        for (let k = i; k < i + needle.folded.length; k++) hit.add(f.owner[k]);
+      }
     }
-  }
   return hit;
 }
 
@@ -154,4 +167,36 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
     }
   };
   return { clean, contains };
+}
+
+/**
+ * Names in Chinese, Japanese and Korean are written without a separator ('王小东' for 王^小东), and a one-character
+ * family name ('王') is too short to be a token on its own: the joined forms of every ideographic/phonetic name group
+ * are added, so the full name goes from text.
+ */
+export function cjkNameForms(names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const pn of names)
+    for (const value of pn.split('\\'))
+      for (const group of value.split('=')) {
+        const parts = group
+          .split('^')
+          .map((p) => p.trim())
+          .filter(Boolean);
+        if (parts.length < 2 || !parts.some((p) => CJK.test(p))) continue;
+        out.push(parts.slice(0, 2).join(''), parts.slice(0, 2).reverse().join(''));
+      }
+  return [...new Set(out)];
+}
+
+/** The tokens cleaning removes: the second lock's (buildIdentityTokens) plus the joined CJK name forms. */
+export function cleaningTokens(identity: IdentityInput): IdentityTokens {
+  const tokens = buildIdentityTokens(identity);
+  const extra = cjkNameForms(identity.names ?? []).filter((t) => !tokens.texts.includes(t));
+  const categories = tokens.textCategories ?? tokens.texts.map(() => 'text' as const);
+  return {
+    ...tokens,
+    texts: [...tokens.texts, ...extra],
+    textCategories: [...categories, ...extra.map(() => 'name' as const)],
+  };
 }

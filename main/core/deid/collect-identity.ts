@@ -12,7 +12,9 @@ import { decideAction } from './actions';
 import { isRegisteredUid, trimUid } from './uid-map';
 
 /** Every option off: the base that a caller's partial options are laid over. */
-const NO_OPTIONS = Object.fromEntries(Object.keys(DEFAULT_DEID_OPTIONS).map((k) => [k, false])) as unknown as DeidOptions;
+const NO_OPTIONS = Object.fromEntries(
+  Object.keys(DEFAULT_DEID_OPTIONS).map((k) => [k, false]),
+) as unknown as DeidOptions;
 
 export interface CollectedIdentity {
   /** PN values as decoded (all component groups), e.g. 'Yamada^Tarou=山田^太郎'. */
@@ -104,7 +106,13 @@ export function effectiveVR(el: DicomElement): string {
 }
 
 class Collector {
-  private readonly sets = { names: new Set<string>(), ids: new Set<string>(), dates: new Set<string>(), texts: new Set<string>(), uids: new Set<string>() };
+  private readonly sets = {
+    names: new Set<string>(),
+    ids: new Set<string>(),
+    dates: new Set<string>(),
+    texts: new Set<string>(),
+    uids: new Set<string>(),
+  };
 
   private readonly full: DeidOptions;
 
@@ -115,7 +123,7 @@ class Collector {
   /** UIDs the options keep as they are (Retain UIDs; device UIDs under Retain Device Identity) are not identity here. */
   private uidKept(tag: number): boolean {
     if (this.options.retainUIDs) return true;
-    if (isPrivateTag(tag) || (tag >>> 16) === 0x0002) return false;
+    if (isPrivateTag(tag) || tag >>> 16 === 0x0002) return false;
     return decideAction(tag, { options: this.full, vr: 'UI' }).action === 'K';
   }
 
@@ -148,13 +156,20 @@ class Collector {
         this.add('names', text());
       } else if (PATIENT_IDS.has(tag)) {
         for (const id of text().split('\\')) this.add('ids', id);
-      } else if (WORKFLOW_IDS.has(tag) || (tag === CODE_VALUE && parentTag === PERSON_IDENTIFICATION_CODE_SEQUENCE)) {
+      } else if (
+        WORKFLOW_IDS.has(tag) ||
+        (tag === CODE_VALUE && parentTag === PERSON_IDENTIFICATION_CODE_SEQUENCE)
+      ) {
         for (const id of text().split('\\')) if (id.trim().length >= MIN_WORKFLOW_ID) this.add('ids', id);
       } else if (tag === BIRTH_DATE) {
         this.add('dates', text());
       } else if (TEXTS.has(tag) && this.textWanted(TEXTS.get(tag)!)) {
         this.add('texts', text());
-      } else if (tag === CODE_MEANING && parentTag === INSTITUTION_CODE_SEQUENCE && this.textWanted('institution')) {
+      } else if (
+        tag === CODE_MEANING &&
+        parentTag === INSTITUTION_CODE_SEQUENCE &&
+        this.textWanted('institution')
+      ) {
         this.add('texts', text());
       }
     }

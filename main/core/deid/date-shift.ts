@@ -19,7 +19,9 @@ function civilFromDays(z: number): [number, number, number] {
   const zz = z + 719468;
   const era = Math.floor(zz / 146097);
   const doe = zz - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -51,7 +53,11 @@ function shiftOneDate(v: string, days: number): string | undefined {
 }
 
 /** A range 'A-B', '-B' or 'A-' (query forms, found in some stored data too), each bound shifted. */
-function shiftRange(v: string, shiftOne: (s: string) => string | undefined, dash: number): string | undefined {
+function shiftRange(
+  v: string,
+  shiftOne: (s: string) => string | undefined,
+  dash: number,
+): string | undefined {
   const a = v.slice(0, dash);
   const b = v.slice(dash + 1);
   if (a === '' && b === '') return undefined;

@@ -31,7 +31,9 @@ function codeItem(code: DeidMethodCode): DicomItem {
 }
 
 /** MODIFIED when dates were shifted, UNMODIFIED when kept, REMOVED when neither date option is in force. */
-export function temporalInformation(inForce: ReadonlySet<ProfileOption>): 'MODIFIED' | 'UNMODIFIED' | 'REMOVED' {
+export function temporalInformation(
+  inForce: ReadonlySet<ProfileOption>,
+): 'MODIFIED' | 'UNMODIFIED' | 'REMOVED' {
   if (inForce.has('rtnLongModifDatesOpt')) return 'MODIFIED';
   if (inForce.has('rtnLongFullDatesOpt')) return 'UNMODIFIED';
   return 'REMOVED';
@@ -46,7 +48,14 @@ export function deidentificationElements(a: {
   const out: DicomElement[] = [
     element(PATIENT_IDENTITY_REMOVED, 'CS', 'YES'),
     element(DEIDENTIFICATION_METHOD, 'LO', DEIDENTIFICATION_METHOD_TEXT),
-    { tag: DEIDENTIFICATION_METHOD_CODE_SEQUENCE, vr: 'SQ', offset: 0, valueOffset: 0, length: 0, items: a.codes.map(codeItem) },
+    {
+      tag: DEIDENTIFICATION_METHOD_CODE_SEQUENCE,
+      vr: 'SQ',
+      offset: 0,
+      valueOffset: 0,
+      length: 0,
+      items: a.codes.map(codeItem),
+    },
     element(LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED, 'CS', temporalInformation(a.inForce)),
   ];
   // Only a pixel cleaner can vouch for the pixels; the source's own value is left as it was otherwise.

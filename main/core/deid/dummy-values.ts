@@ -23,8 +23,22 @@ const DUMMY_STRINGS: Record<string, string> = {
 
 /** Byte sizes of one zero value of each binary VR (zero is the same in either byte order). */
 const BINARY_SIZES: Record<string, number> = {
-  US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, SV: 8, UV: 8, AT: 4,
-  OB: 2, OW: 2, OF: 4, OL: 4, OD: 8, OV: 8, UN: 2,
+  US: 2,
+  SS: 2,
+  UL: 4,
+  SL: 4,
+  FL: 4,
+  FD: 8,
+  SV: 8,
+  UV: 8,
+  AT: 4,
+  OB: 2,
+  OW: 2,
+  OF: 4,
+  OL: 4,
+  OD: 8,
+  OV: 8,
+  UN: 2,
 };
 
 /**

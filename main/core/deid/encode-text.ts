@@ -37,8 +37,14 @@ function reverseTable(label: string): Map<string, number> {
   return table;
 }
 
+/** Every character below `limit` (0x80: ASCII; 0x100: Latin-1 code units). */
+function allBelow(text: string, limit: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= limit) return false;
+  return true;
+}
+
 export function isAscii(text: string): boolean {
-  return /^[\x00-\x7f]*$/.test(text);
+  return allBelow(text, 0x80);
 }
 
 /** Raw bytes with no byte >= 0x80 and no ESC: the same characters in every DICOM character set. */
@@ -47,7 +53,11 @@ export function isAsciiBytes(bytes: Uint8Array): boolean {
   return true;
 }
 
-const normTerm = (t: string): string => t.replace(/^[\s\0]+|[\s\0]+$/g, '').toUpperCase().replace(/^ISO[ -]IR/, 'ISO_IR');
+const normTerm = (t: string): string =>
+  t
+    .replace(/^[\s\0]+|[\s\0]+$/g, '')
+    .toUpperCase()
+    .replace(/^ISO[ -]IR/, 'ISO_IR');
 
 /**
  * Bytes of `text` in the character set `charsets` designates (VR-independent), or undefined when it cannot be
@@ -63,7 +73,7 @@ export function encodeText(text: string, charsets: readonly string[]): Uint8Arra
   if (first === '' || first === 'ISO_IR 6') {
     // The default repertoire is ASCII, but files in it often carry Latin-1 bytes, which charset.ts reads byte for
     // byte: writing them back the same way keeps such text exactly as it was.
-    if (!/^[\x00-\xff]*$/.test(text)) return undefined;
+    if (!allBelow(text, 0x100)) return undefined;
     return Uint8Array.from(Buffer.from(text, 'latin1'));
   }
   const label = SINGLE_BYTE[first] ?? SINGLE_BYTE[first.replace(/^ISO 2022 IR /, 'ISO_IR ')];

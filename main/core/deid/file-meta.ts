@@ -30,11 +30,23 @@ export function rewriteMeta(
   const out: DicomElement[] = [];
   const gl = findElement(meta, GROUP_LENGTH);
   if (gl) out.push(gl);
-  out.push(findElement(meta, VERSION) ?? { tag: VERSION, vr: 'OB', offset: 0, valueOffset: 0, length: 2, value: Uint8Array.of(0, 1) });
+  out.push(
+    findElement(meta, VERSION) ?? {
+      tag: VERSION,
+      vr: 'OB',
+      offset: 0,
+      valueOffset: 0,
+      length: 2,
+      value: Uint8Array.of(0, 1),
+    },
+  );
   // The data set's values are already mapped; File Meta's own copy is mapped only when the data set lacks one.
-  const sopClass = asciiValue(findElement(elements, T.SOPClassUID)) || ctx.uids.map(asciiValue(findElement(meta, T.MediaStorageSOPClassUID)));
+  const sopClass =
+    asciiValue(findElement(elements, T.SOPClassUID)) ||
+    ctx.uids.map(asciiValue(findElement(meta, T.MediaStorageSOPClassUID)));
   const sopInstance =
-    asciiValue(findElement(elements, T.SOPInstanceUID)) || ctx.uids.map(asciiValue(findElement(meta, T.MediaStorageSOPInstanceUID)));
+    asciiValue(findElement(elements, T.SOPInstanceUID)) ||
+    ctx.uids.map(asciiValue(findElement(meta, T.MediaStorageSOPInstanceUID)));
   if (sopClass) out.push(element(T.MediaStorageSOPClassUID, 'UI', sopClass));
   if (sopInstance) out.push(element(T.MediaStorageSOPInstanceUID, 'UI', sopInstance));
   const ts = findElement(meta, T.TransferSyntaxUID);
@@ -42,6 +54,7 @@ export function rewriteMeta(
   out.push(ts ?? element(T.TransferSyntaxUID, 'UI', native));
   out.push(element(IMPLEMENTATION_CLASS_UID, 'UI', ctx.implementation.classUid));
   // SH: at most 16 characters.
-  if (ctx.implementation.versionName) out.push(element(IMPLEMENTATION_VERSION_NAME, 'SH', ctx.implementation.versionName.slice(0, 16)));
+  if (ctx.implementation.versionName)
+    out.push(element(IMPLEMENTATION_VERSION_NAME, 'SH', ctx.implementation.versionName.slice(0, 16)));
   return out;
 }

@@ -53,7 +53,13 @@ const OFF = new Set(['off', 'false', 'no', '0']);
 export function parseOptionArg(arg: string): Partial<DeidOptions> {
   const eq = arg.indexOf('=');
   const name = (eq < 0 ? arg : arg.slice(0, eq)).trim();
-  const value = eq < 0 ? '' : arg.slice(eq + 1).trim().toLowerCase();
+  const value =
+    eq < 0
+      ? ''
+      : arg
+          .slice(eq + 1)
+          .trim()
+          .toLowerCase();
   const key = BY_SQUASHED.get(squash(name));
   if (!key) {
     throw new Error(

@@ -9,10 +9,16 @@ import { formatTag, lookup } from '../dicom/dictionary';
 import type { DicomElement, DicomItem } from '../dicom/parse';
 import type { Encoding } from '../dicom/transfer-syntax';
 import { asciiValue, charsetsOf, findElement, T } from '../dicom/values';
-import { buildIdentityTokens } from '../verify/identity-tokens';
-import { decideAction, FREE_TEXT_VRS, TEXT_VRS, resolveCompound, type Action, type ActionDecision } from './actions';
+import {
+  decideAction,
+  FREE_TEXT_VRS,
+  TEXT_VRS,
+  resolveCompound,
+  type Action,
+  type ActionDecision,
+} from './actions';
 import { convertToUtf8, type TextEdit } from './charset-convert';
-import { createTextCleaner, type TextCleaner } from './clean-text';
+import { cleaningTokens, createTextCleaner, type TextCleaner } from './clean-text';
 import { effectiveVR, type CollectedIdentity } from './collect-identity';
 import { ageOver89, shiftDateValue } from './date-shift';
 import { DUMMY_TEXT_CHOICES, dummyBinary, dummyString } from './dummy-values';
@@ -73,14 +79,33 @@ const REFERENCED_CONTENT_ITEM_IDENTIFIER = 0x0040db73;
  * are structure, and a collision with a token there is better left for the second lock to judge.
  */
 const SAFETY_NET_VRS = new Set(['SH', 'LO', 'AE', 'ST', 'LT', 'UT', 'UC']);
-const BINARY_VRS = new Set(['OB', 'OW', 'OF', 'OD', 'OL', 'OV', 'UN', 'US', 'SS', 'UL', 'SL', 'FL', 'FD', 'SV', 'UV', 'AT']);
+const BINARY_VRS = new Set([
+  'OB',
+  'OW',
+  'OF',
+  'OD',
+  'OL',
+  'OV',
+  'UN',
+  'US',
+  'SS',
+  'UL',
+  'SL',
+  'FL',
+  'FD',
+  'SV',
+  'UV',
+  'AT',
+]);
 const NUMERIC_TEXT_VRS = new Set(['DS', 'IS']);
 
+// Byte order: ClearDisc writes no non-zero binary value (binary dummies are zeros, the same in either order) and
+// keeps every other binary value's raw bytes, so output stays in the data set's byte order without conversions.
 interface Level {
   charsets: string[];
-  /** Byte order of binary values at this level (items of UN sequences are little endian). */
-  le: boolean;
   path: string[];
+  /** The data set itself (not an item): never removed whole, even if its root content item's concept says X. */
+  root?: boolean;
   /** The option whose C on an enclosing sequence (Content Sequence, Graphic Annotation, ...) cleans its contents. */
   scope?: ProfileOption;
 }
@@ -92,14 +117,15 @@ const tokenCache = new WeakMap<CollectedIdentity, TextCleaner>();
 function cleanerFor(identity: CollectedIdentity): TextCleaner {
   let c = tokenCache.get(identity);
   if (!c) {
-    c = createTextCleaner(buildIdentityTokens(identity));
+    c = createTextCleaner(cleaningTokens(identity));
     tokenCache.set(identity, c);
   }
   return c;
 }
 
 const latin1 = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
-const rawText = (v: Uint8Array | undefined): string => (v ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1') : '');
+const rawText = (v: Uint8Array | undefined): string =>
+  v ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1') : '';
 
 function nameOf(tag: number): string {
   return lookup(tag)?.keyword || formatTag(tag);
@@ -166,8 +192,8 @@ class Transformer {
     const content = contentItemDecision(elements, this.inForce);
     if (content) {
       if (content.option) this.applied.add(content.option);
-      if (content.action === 'X' && !this.byReference) return undefined;
-      // Positional references would shift if the item went: keep it, value emptied.
+      if (content.action === 'X' && !this.byReference && !level.root) return undefined;
+      // Positional references would shift if the item went (and the root cannot go): keep it, value emptied.
       const action = content.action === 'X' ? 'Z' : content.action;
       for (const tag of content.valueTags) overrides.set(tag, { action, option: content.option });
     }
@@ -175,7 +201,7 @@ class Transformer {
     const creators = new Map<number, string>();
     for (const el of elements) {
       const t = el.tag >>> 0;
-      if (t >>> 16 & 1 && (t & 0xffff) >= 0x10 && (t & 0xffff) <= 0xff) {
+      if ((t >>> 16) & 1 && (t & 0xffff) >= 0x10 && (t & 0xffff) <= 0xff) {
         creators.set((t >>> 16) * 0x100 + (t & 0xff), rawText(el.value).replace(/^[\s\0]+|[\s\0]+$/g, ''));
       }
     }
@@ -184,7 +210,8 @@ class Transformer {
     const droppedGroups = new Set<number>();
     for (const el of elements) {
       const g = repeatingGroup(el.tag);
-      if (g !== undefined && (el.tag & 0xffff) === 0x3000 && this.finalAction(el, here, overrides) === 'X') droppedGroups.add(g);
+      if (g !== undefined && (el.tag & 0xffff) === 0x3000 && this.finalAction(el, overrides) === 'X')
+        droppedGroups.add(g);
     }
 
     const out: DicomElement[] = [];
@@ -209,7 +236,11 @@ class Transformer {
     // Private creators stay only for blocks that kept an element (and then unchanged: they name a vendor).
     for (const el of creatorElements) {
       const t = el.tag >>> 0;
-      const d = decideAction(t, { options: this.ctx.options, vr: el.vr, blockKept: keptBlocks.has((t >>> 16) * 0x100 + (t & 0xff)) }, this.inForce);
+      const d = decideAction(
+        t,
+        { options: this.ctx.options, vr: el.vr, blockKept: keptBlocks.has((t >>> 16) * 0x100 + (t & 0xff)) },
+        this.inForce,
+      );
       if (d.action === 'K') out.push(el);
     }
     return out;
@@ -221,13 +252,21 @@ class Transformer {
     return decideAction(el.tag, { options: this.ctx.options, vr, privateCreator: creator }, this.inForce);
   }
 
-  finalAction(el: DicomElement, level: Level, overrides: Overrides): Action {
+  /** The action after the fallback for opaque bytes (see element()); decides whether an overlay goes whole. */
+  finalAction(el: DicomElement, overrides: Overrides): Action {
     const vr = effectiveVR(el);
     const d = this.decision(el, vr, overrides, undefined);
-    return d.action === 'C' && BINARY_VRS.has(vr) && d.row ? resolveCompound(d.row.basic, el.tag, vr) : d.action;
+    return d.action === 'C' && BINARY_VRS.has(vr) && d.row
+      ? resolveCompound(d.row.basic, el.tag, vr)
+      : d.action;
   }
 
-  element(el: DicomElement, level: Level, overrides: Overrides, creator: string | undefined): DicomElement | undefined {
+  element(
+    el: DicomElement,
+    level: Level,
+    overrides: Overrides,
+    creator: string | undefined,
+  ): DicomElement | undefined {
     const t = el.tag >>> 0;
     const vr = effectiveVR(el);
     const d = this.decision(el, vr, overrides, creator);
@@ -249,7 +288,8 @@ class Transformer {
     if (option) this.applied.add(option);
 
     // Patient Name and Patient ID carry the case code, wherever they occur.
-    if ((t === T.PatientName || t === T.PatientID) && !el.items) return this.text(el, vr, this.ctx.caseCode, level);
+    if ((t === T.PatientName || t === T.PatientID) && !el.items)
+      return this.text(el, vr, this.ctx.caseCode, level);
 
     const path = [...level.path, nameOf(t)];
     switch (action) {
@@ -274,10 +314,9 @@ class Transformer {
   }
 
   sequence(el: DicomElement, level: Level, path: string[], scope: ProfileOption | undefined): DicomElement {
-    const le = el.itemEncoding ? el.itemEncoding.littleEndian : level.le;
     const items: DicomItem[] = [];
     for (const item of el.items ?? []) {
-      const elements = this.level(item.elements, { charsets: level.charsets, le, path, scope });
+      const elements = this.level(item.elements, { charsets: level.charsets, path, scope });
       if (elements) items.push({ offset: item.offset, elements });
     }
     const out: DicomElement = { ...el, items };
@@ -294,7 +333,10 @@ class Transformer {
 
   mapUids(el: DicomElement, vr: string, level: Level): DicomElement {
     if (!el.value || el.value.length === 0) return el;
-    const mapped = rawText(el.value).split('\\').map((u) => this.ctx.uids.map(u)).join('\\');
+    const mapped = rawText(el.value)
+      .split('\\')
+      .map((u) => this.ctx.uids.map(u))
+      .join('\\');
     return this.text(el, vr === 'UI' ? 'UI' : vr, mapped, level);
   }
 
@@ -345,7 +387,8 @@ class Transformer {
     let after = this.cleaner.clean(before);
     // Emptied by cleaning: a Type 1 attribute (or one the table would replace by a dummy) gets the dummy instead.
     if (after.trim() === '' && (attributeType(el.tag) === '1' || row?.basic === 'D')) after = this.dummyText;
-    if (after !== '' && (FREE_TEXT_VRS.has(vr) || vr === 'LO' || vr === 'SH')) this.keptFreeText.add(path.join('>'));
+    if (after !== '' && (FREE_TEXT_VRS.has(vr) || vr === 'LO' || vr === 'SH'))
+      this.keptFreeText.add(path.join('>'));
     return after === before ? el : this.text(el, vr, after, level);
   }
 
@@ -363,13 +406,20 @@ class Transformer {
 export function deidentifyHeader(input: DeidInput, ctx: DeidContext): DeidOutput {
   const tr = new Transformer(ctx);
   tr.byReference = containsTag(input.elements, REFERENCED_CONTENT_ITEM_IDENTIFIER);
-  const top: Level = { charsets: input.charsets, le: input.encoding.littleEndian, path: [] };
+  const top: Level = { charsets: input.charsets, path: [], root: true };
   let elements = tr.level(input.elements, top) ?? [];
 
   // Type 2 identity attributes are always present, as the case code.
   for (const tag of [T.PatientName, T.PatientID]) {
     if (!findElement(elements, tag)) {
-      elements.push(tr.text({ tag, vr: tag === T.PatientName ? 'PN' : 'LO', offset: 0, valueOffset: 0, length: 0 }, tag === T.PatientName ? 'PN' : 'LO', ctx.caseCode, top));
+      elements.push(
+        tr.text(
+          { tag, vr: tag === T.PatientName ? 'PN' : 'LO', offset: 0, valueOffset: 0, length: 0 },
+          tag === T.PatientName ? 'PN' : 'LO',
+          ctx.caseCode,
+          top,
+        ),
+      );
     }
   }
   const added = deidentificationElements({

@@ -243,10 +243,23 @@ function decodeIso2022(bytes: Uint8Array, initial: State, vr: string): string {
 }
 
 /** Removes DICOM padding per PS3.5 6.2, value by value for multi-valued VRs. */
+const isPad = (c: number) => c === 0x20 || c === 0;
+
+/** Index loops, not regexes: `/[ \0]+$/` is quadratic on long pad runs followed by text. */
+function trimEnd(v: string): string {
+  let end = v.length;
+  while (end > 0 && isPad(v.charCodeAt(end - 1))) end--;
+  return v.slice(0, end);
+}
+
+function trimBoth(v: string): string {
+  let start = 0;
+  while (start < v.length && isPad(v.charCodeAt(start))) start++;
+  return trimEnd(v.slice(start));
+}
+
 function trimPadding(s: string, vr: string): string {
-  const trimValue = TRIM_BOTH_VRS.has(vr)
-    ? (v: string) => v.replace(/^[ \0]+|[ \0]+$/g, '')
-    : (v: string) => v.replace(/[ \0]+$/, '');
+  const trimValue = TRIM_BOTH_VRS.has(vr) ? trimBoth : trimEnd;
   if (SINGLE_VALUED_VRS.has(vr)) return trimValue(s);
   return s.split('\\').map(trimValue).join('\\');
 }

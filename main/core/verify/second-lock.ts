@@ -271,6 +271,29 @@ function implicitItems(el: Element, bytes: Uint8Array): Element[] | undefined {
   }
 }
 
+/**
+ * Runs of spaces/NULs shrunk to their first byte. decodeText trims padding with a regex that is quadratic in a
+ * long run followed by text (a 1 MB blob of NULs would take minutes); one pad byte is as good a word boundary as
+ * many, and 0x00/0x20 are never part of a multi-byte character in any DICOM character set.
+ */
+function collapsePadRuns(v: Uint8Array): Uint8Array {
+  const isPad = (b: number): boolean => b === 0x00 || b === 0x20;
+  let out: Uint8Array | undefined;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (i > 0 && isPad(v[i]) && isPad(v[i - 1])) {
+      if (!out) {
+        out = new Uint8Array(v.length);
+        out.set(v.subarray(0, i));
+        n = i;
+      }
+      continue;
+    }
+    if (out) out[n++] = v[i];
+  }
+  return out ? out.subarray(0, n) : v;
+}
+
 function searchValue(
   value: Uint8Array,
   vr: string | undefined,
@@ -282,7 +305,7 @@ function searchValue(
   if (value.length === 0) return;
   const textual = vr ? TEXT_VRS.has(vr) : looksLikeText(value);
   // Binary values are decoded too: a blob may hold text in the file's charset (e.g. ISO 2022 Japanese).
-  const decoded = decodeText(value, charset, textual ? (vr ?? 'LO') : 'OB');
+  const decoded = decodeText(collapsePadRuns(value), charset, textual ? (vr ?? 'LO') : 'OB');
   let folded: string | undefined;
   // 'Müller' in the file must also match a token spelled 'Mueller' (the builder covers the reverse).
   let translit: string | undefined | null;

@@ -1,4 +1,4 @@
-import { createTextCleaner } from '../../../main/core/deid/clean-text';
+import { cjkNameForms, cleaningTokens, createTextCleaner } from '../../../main/core/deid/clean-text';
 import { buildIdentityTokens } from '../../../main/core/verify/identity-tokens';
 import { verifyBuffer } from '../../../main/core/verify/second-lock';
 import { encodeElements, encodeFileMeta } from '../../../main/core/dicom/write';
@@ -20,9 +20,9 @@ describe('createTextCleaner', () => {
     ['Dr. Welby^Marcus referred', 'Dr. referred'],
     ['Follow-up (PID-0001) at General Hospital', 'Follow-up () at'],
     ['MRN123456 seen', 'MRN seen'], // a letter next to a digit is a word edge
-    ['born 01/01/1960, DOB 19600101083000', 'born , DOB 083000'], // compact date as a prefix of a DT
+    ['born 01/01/1960, DOB 19600101083000', 'born, DOB 083000'], // compact date as a prefix of a DT
     ['call +1 (555) 010-2000 or 15550102000', 'call or'],
-    ['ref UID 1.2.826.0.1.3680043.9.7433.99.5.', 'ref UID .'],
+    ['ref UID 1.2.826.0.1.3680043.9.7433.99.5.', 'ref UID.'],
     ['山田太郎様 胸部CT', '様 胸部CT'],
     ['ﾔﾏﾀﾞ やまだ たろう', 'ﾔﾏﾀﾞ'], // half-width katakana is not a token here (only the given spellings are)
   ])('%s → %s', (input, expected) => {
@@ -31,7 +31,12 @@ describe('createTextCleaner', () => {
   });
 
   it('leaves text without tokens untouched, byte for byte', () => {
-    for (const s of ['CT  CHEST  W/O', ' padded ', 'Smithson 1234567 1.2.826.0.1.3680043.9.7433.99.55', 'Welbyx']) {
+    for (const s of [
+      'CT  CHEST  W/O',
+      ' padded ',
+      'Smithson 1234567 1.2.826.0.1.3680043.9.7433.99.55',
+      'Welbyx',
+    ]) {
       expect(cleaner.clean(s)).toBe(s);
       expect(cleaner.contains(s)).toBe(false);
     }
@@ -59,12 +64,30 @@ describe('createTextCleaner', () => {
       const cleaned = cleaner.clean(s);
       const file = Buffer.concat([
         encodeFileMeta([el(0x00020010, 'UI', '1.2.840.10008.1.2.1')]),
-        encodeElements([el(0x00080005, 'CS', 'ISO_IR 192'), el(0x00081030, 'LO', Buffer.from(cleaned, 'utf8'))], {
-          littleEndian: true,
-          explicitVR: true,
-        }),
+        encodeElements(
+          [el(0x00080005, 'CS', 'ISO_IR 192'), el(0x00081030, 'LO', Buffer.from(cleaned, 'utf8'))],
+          {
+            littleEndian: true,
+            explicitVR: true,
+          },
+        ),
       ]);
       expect(verifyBuffer(file, tokens)).toEqual({ ok: true, hits: [] });
     }
+  });
+});
+
+describe('cleaningTokens', () => {
+  it('adds CJK names written without a separator, so a one-character family name goes with the given name', () => {
+    expect(cjkNameForms(['Wang^XiaoDong=王^小东=', 'Hong^Gildong=洪^吉洞=홍^길동'])).toEqual([
+      '王小东',
+      '小东王',
+      '洪吉洞',
+      '吉洞洪',
+      '홍길동',
+      '길동홍',
+    ]);
+    const c = createTextCleaner(cleaningTokens({ names: ['Wang^XiaoDong=王^小东='] }));
+    expect(c.clean('王小东 胸部CT')).toBe('胸部CT');
   });
 });

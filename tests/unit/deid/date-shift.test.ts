@@ -1,7 +1,9 @@
 import { ageOver89, shiftDA, shiftDateValue, shiftDT } from '../../../main/core/deid/date-shift';
 
 const days = (a: string, b: string): number =>
-  (Date.UTC(+b.slice(0, 4), +b.slice(4, 6) - 1, +b.slice(6, 8)) - Date.UTC(+a.slice(0, 4), +a.slice(4, 6) - 1, +a.slice(6, 8))) / 86400000;
+  (Date.UTC(+b.slice(0, 4), +b.slice(4, 6) - 1, +b.slice(6, 8)) -
+    Date.UTC(+a.slice(0, 4), +a.slice(4, 6) - 1, +a.slice(6, 8))) /
+  86400000;
 
 describe('shiftDA', () => {
   it('moves a date by whole days, across months, years and leap days', () => {
@@ -30,7 +32,15 @@ describe('shiftDA', () => {
   });
 
   it('empties invalid or partial values rather than keep them', () => {
-    for (const bad of ['2024', '202401', '20241301', '20240230', 'not a date', '2024-01-10', '20240110\\garbage']) {
+    for (const bad of [
+      '2024',
+      '202401',
+      '20241301',
+      '20240230',
+      'not a date',
+      '2024-01-10',
+      '20240110\\garbage',
+    ]) {
       expect(shiftDA(bad, -10)).toBe('');
     }
   });
@@ -56,7 +66,8 @@ describe('shiftDT', () => {
   });
 
   it('empties invalid values', () => {
-    for (const bad of ['2024010', '20240102106000', '20240102.5', '20240132', 'x']) expect(shiftDT(bad, -1)).toBe('');
+    for (const bad of ['2024010', '20240102106000', '20240102.5', '20240132', 'x'])
+      expect(shiftDT(bad, -1)).toBe('');
   });
 
   it('shiftDateValue leaves times alone', () => {

@@ -5,7 +5,12 @@ import { parseDataSet } from '../../../main/core/dicom/parse';
 import type { Encoding } from '../../../main/core/dicom/transfer-syntax';
 import { encodeElements } from '../../../main/core/dicom/write';
 import { charsetsOf, findElement } from '../../../main/core/dicom/values';
-import { collectIdentity, emptyIdentity, mergeIdentity, type CollectedIdentity } from '../../../main/core/deid/collect-identity';
+import {
+  collectIdentity,
+  emptyIdentity,
+  mergeIdentity,
+  type CollectedIdentity,
+} from '../../../main/core/deid/collect-identity';
 import { deidentifyHeader, type DeidContext, type DeidOutput } from '../../../main/core/deid/transform';
 import { createUidMapper } from '../../../main/core/deid/uid-map';
 import { DEFAULT_DEID_OPTIONS, type DeidOptions } from '../../../shared/deid-types';
@@ -44,7 +49,15 @@ export function el(tag: number, vr: string, value: string | Uint8Array | number[
 
 export function seq(tag: number, items: DicomElement[][], vr = 'SQ', itemEncoding?: Encoding): DicomElement {
   const its: DicomItem[] = items.map((elements) => ({ offset: 0, elements }));
-  return { tag: tag >>> 0, vr, offset: 0, valueOffset: 0, length: 0xffffffff, items: its, ...(itemEncoding ? { itemEncoding } : {}) };
+  return {
+    tag: tag >>> 0,
+    vr,
+    offset: 0,
+    valueOffset: 0,
+    length: 0xffffffff,
+    items: its,
+    ...(itemEncoding ? { itemEncoding } : {}),
+  };
 }
 
 export interface RunOptions {
@@ -65,7 +78,7 @@ export function context(elements: DicomElement[], o: RunOptions = {}): DeidConte
     dateOffsetDays: OFFSET,
     identity: o.identity ?? collectIdentity(elements, charsetsOf(elements), o.meta ?? []),
     pixelsCleaned: o.pixelsCleaned ?? false,
-    implementation: { classUid: '2.25.1234', versionName: 'CLEARDISC_TEST' },
+    implementation: { classUid: '2.25.1234', versionName: 'CLEARDISC_0' },
   };
 }
 
@@ -82,7 +95,11 @@ export function reparse(elements: DicomElement[], encoding: Encoding = EXPLICIT_
   return parseDataSet(encodeElements(elements, encoding), 0, encoding).elements;
 }
 
-export function textOf(elements: readonly DicomElement[], tag: number, charsets = charsetsOf(elements)): string | undefined {
+export function textOf(
+  elements: readonly DicomElement[],
+  tag: number,
+  charsets = charsetsOf(elements),
+): string | undefined {
   const e = findElement(elements, tag);
   if (!e) return undefined;
   return e.value ? decodeText(e.value, charsets, e.vr) : '';

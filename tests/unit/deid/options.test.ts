@@ -11,13 +11,24 @@ describe('optionsInForce', () => {
 
   it('puts the defaults in force', () => {
     expect([...optionsInForce(DEFAULT_DEID_OPTIONS)].sort()).toEqual(
-      ['cleanDescOpt', 'cleanGraphOpt', 'cleanStructContOpt', 'rtnLongModifDatesOpt', 'rtnPatCharsOpt', 'rtnSafePrivOpt'].sort(),
+      [
+        'cleanDescOpt',
+        'cleanGraphOpt',
+        'cleanStructContOpt',
+        'rtnLongModifDatesOpt',
+        'rtnPatCharsOpt',
+        'rtnSafePrivOpt',
+      ].sort(),
     );
     expect(optionsInForce(ALL_OFF).size).toBe(0);
   });
 
   it('lets Modified Dates win over Full Dates when both are on (the safer: C before K)', () => {
-    const both: DeidOptions = { ...ALL_OFF, retainLongitudinalFullDates: true, retainLongitudinalModifiedDates: true };
+    const both: DeidOptions = {
+      ...ALL_OFF,
+      retainLongitudinalFullDates: true,
+      retainLongitudinalModifiedDates: true,
+    };
     expect([...optionsInForce(both)]).toEqual(['rtnLongModifDatesOpt']);
   });
 });
@@ -35,7 +46,9 @@ describe('parseOptionArg', () => {
   });
 
   it('rejects unknown names with the list of valid ones', () => {
-    expect(() => parseOptionArg('retain-everything=on')).toThrow(/unknown option "retain-everything".*retain-safe-private/);
+    expect(() => parseOptionArg('retain-everything=on')).toThrow(
+      /unknown option "retain-everything".*retain-safe-private/,
+    );
   });
 
   it('rejects values other than on/off', () => {
@@ -52,11 +65,18 @@ describe('methodCodes', () => {
 
   it('adds Clean Pixel Data only when the pixels were cleaned', () => {
     expect(methodCodes(ALL_OFF, { pixelsCleaned: false }).map((c) => c.codeValue)).toEqual(['113100']);
-    expect(methodCodes(ALL_OFF, { pixelsCleaned: true }).map((c) => c.codeValue)).toEqual(['113100', '113101']);
+    expect(methodCodes(ALL_OFF, { pixelsCleaned: true }).map((c) => c.codeValue)).toEqual([
+      '113100',
+      '113101',
+    ]);
   });
 
   it('reports one date option when both are switched on', () => {
-    const both: DeidOptions = { ...ALL_OFF, retainLongitudinalFullDates: true, retainLongitudinalModifiedDates: true };
+    const both: DeidOptions = {
+      ...ALL_OFF,
+      retainLongitudinalFullDates: true,
+      retainLongitudinalModifiedDates: true,
+    };
     expect(methodCodes(both, { pixelsCleaned: false }).map((c) => c.codeValue)).toEqual(['113100', '113107']);
   });
 

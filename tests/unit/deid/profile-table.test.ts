@@ -5,7 +5,13 @@ import { resolveAction } from '../../../main/core/deid/actions';
 import { shiftDA, shiftDT } from '../../../main/core/deid/date-shift';
 import { attributeType } from '../../../main/core/deid/iod-types';
 import { OPTION_COLUMNS, optionsInForce } from '../../../main/core/deid/options';
-import { exactRows, loadProfile, type ActionCode, type ProfileOption, type ProfileRow } from '../../../main/core/deid/profile/profile';
+import {
+  exactRows,
+  loadProfile,
+  type ActionCode,
+  type ProfileOption,
+  type ProfileRow,
+} from '../../../main/core/deid/profile/profile';
 import { createUidMapper } from '../../../main/core/deid/uid-map';
 import { decodeText } from '../../../main/core/dicom/charset';
 import type { DicomElement } from '../../../main/core/dicom/parse';
@@ -40,7 +46,9 @@ function single(code: ActionCode, row: ProfileRow, vr: string): Expected {
     case 'X/Z/U*':
       return type === '1' || vr === 'UI' ? 'U' : type === '2' ? 'Z' : 'X';
     default:
-      throw new Error(`Table E.1-1 ${row.tag} has action code ${JSON.stringify(code)} that the engine's tests do not know`);
+      throw new Error(
+        `Table E.1-1 ${row.tag} has action code ${JSON.stringify(code)} that the engine's tests do not know`,
+      );
   }
 }
 
@@ -102,32 +110,48 @@ const MAPPED = uids.map(UID);
 const textOf = (e: DicomElement): string => (e.value ? decodeText(e.value, [], e.vr) : '');
 
 /** Checks the outcome of `action` on the row's element; returns a problem description or undefined. */
-function check(row: ProfileRow, vr: string, action: Expected, out: DicomElement | undefined, src: DicomElement): string | undefined {
+function check(
+  row: ProfileRow,
+  vr: string,
+  action: Expected,
+  out: DicomElement | undefined,
+  src: DicomElement,
+): string | undefined {
   const tag = row.tagNumber!;
-  if (tag === T.PatientName || tag === T.PatientID) return out && textOf(out) === CASE ? undefined : 'not the case code';
+  if (tag === T.PatientName || tag === T.PatientID)
+    return out && textOf(out) === CASE ? undefined : 'not the case code';
   // Command elements and File Meta have no place in a data set, whatever their row says (File Meta: see transform tests).
-  if (tag >>> 16 === 0x0000 || tag >>> 16 === 0x0002) return out ? 'command/meta element kept in a data set' : undefined;
+  if (tag >>> 16 === 0x0000 || tag >>> 16 === 0x0002)
+    return out ? 'command/meta element kept in a data set' : undefined;
   switch (action) {
     case 'X':
       return out ? 'not removed' : undefined;
     case 'Z':
       if (!out) return 'removed, expected zero length';
-      return (out.items ? out.items.length === 0 : (out.value?.length ?? 0) === 0) ? undefined : 'not zero length';
+      return (out.items ? out.items.length === 0 : (out.value?.length ?? 0) === 0)
+        ? undefined
+        : 'not zero length';
     case 'D':
       if (!out) return 'removed, expected a dummy';
       if (vr === 'SQ') return out.items?.length === 1 ? undefined : 'sequence item lost';
       if (vr === 'UI') return textOf(out) === MAPPED ? undefined : 'UID not re-mapped';
       if (!out.value?.length) return 'dummy is empty';
-      if (vr in BINARY || /^O[BDFLVW]$|^UN$/.test(vr)) return out.value.every((b) => b === 0) ? undefined : 'binary dummy not zero';
+      if (vr in BINARY || /^O[BDFLVW]$|^UN$/.test(vr))
+        return out.value.every((b) => b === 0) ? undefined : 'binary dummy not zero';
       return textOf(out) !== textOf(src) && !textOf(out).includes(TOKEN) ? undefined : 'value not replaced';
     case 'K':
       if (!out) return 'removed, expected kept';
       if (vr === 'SQ') return out.items?.length === 1 ? undefined : 'sequence item lost';
       if (vr === 'AS') return textOf(out) === '090Y' ? undefined : 'age over 89 kept';
-      return Buffer.compare(Buffer.from(out.value ?? []), Buffer.from(src.value ?? [])) === 0 ? undefined : 'value changed';
+      return Buffer.compare(Buffer.from(out.value ?? []), Buffer.from(src.value ?? [])) === 0
+        ? undefined
+        : 'value changed';
     case 'U':
       if (!out) return 'removed, expected UIDs re-mapped';
-      if (vr === 'SQ') return out.items?.length === 1 && textOf(findElement(out.items[0].elements, 0x00081155)!) === MAPPED ? undefined : 'sequence UIDs not re-mapped';
+      if (vr === 'SQ')
+        return out.items?.length === 1 && textOf(findElement(out.items[0].elements, 0x00081155)!) === MAPPED
+          ? undefined
+          : 'sequence UIDs not re-mapped';
       return textOf(out) === MAPPED ? undefined : 'UID not re-mapped';
     case 'C': {
       // "Clean" cannot be done to opaque bytes: the row's basic action applies instead.
@@ -138,8 +162,10 @@ function check(row: ProfileRow, vr: string, action: Expected, out: DicomElement 
         return meaning && textOf(meaning) === 'Item' ? undefined : 'sequence content not cleaned';
       }
       if (vr === 'DA') return textOf(out) === shiftDA('20200115', OFFSET) ? undefined : 'date not shifted';
-      if (vr === 'DT') return textOf(out) === shiftDT('20200115101500', OFFSET) ? undefined : 'datetime not shifted';
-      if (vr === 'TM' || row.tag === '00080201') return textOf(out) === textOf(src) ? undefined : 'time changed';
+      if (vr === 'DT')
+        return textOf(out) === shiftDT('20200115101500', OFFSET) ? undefined : 'datetime not shifted';
+      if (vr === 'TM' || row.tag === '00080201')
+        return textOf(out) === textOf(src) ? undefined : 'time changed';
       return textOf(out) === 'KEEPME' ? undefined : `text not cleaned: ${JSON.stringify(textOf(out))}`;
     }
   }
@@ -147,7 +173,10 @@ function check(row: ProfileRow, vr: string, action: Expected, out: DicomElement 
 
 const CONFIGS: [string, DeidOptions][] = [
   ['no option', ALL_OFF],
-  ...(Object.keys(OPTION_COLUMNS) as (keyof DeidOptions)[]).map((k): [string, DeidOptions] => [k, { ...ALL_OFF, [k]: true }]),
+  ...(Object.keys(OPTION_COLUMNS) as (keyof DeidOptions)[]).map((k): [string, DeidOptions] => [
+    k,
+    { ...ALL_OFF, [k]: true },
+  ]),
   ['the defaults', DEFAULT_DEID_OPTIONS],
 ];
 
@@ -169,7 +198,8 @@ describe('Table E.1-1, row by row', () => {
       const tag = row.tagNumber!;
       const expected = expectedAction(row, inForce, vr);
       const resolved = resolveAction(tag, { options, vr });
-      if (resolved !== expected) problems.push(`${row.tag} ${row.keyword}: resolveAction ${resolved}, row says ${expected}`);
+      if (resolved !== expected)
+        problems.push(`${row.tag} ${row.keyword}: resolveAction ${resolved}, row says ${expected}`);
       const src = sourceElement(tag, vr);
       const out = findElement(run([src], { options, identity: IDENTITY, uids }).elements, tag);
       const problem = check(row, vr, expected, out, src);

@@ -26,7 +26,8 @@ function jis(s: string): number[] {
   for (const ch of s) {
     let found: number[] | undefined;
     for (let a = 0xa1; a <= 0xfe && !found; a++)
-      for (let b = 0xa1; b <= 0xfe && !found; b++) if (decoder.decode(Uint8Array.of(a, b)) === ch) found = [a & 0x7f, b & 0x7f];
+      for (let b = 0xa1; b <= 0xfe && !found; b++)
+        if (decoder.decode(Uint8Array.of(a, b)) === ch) found = [a & 0x7f, b & 0x7f];
     if (!found) throw new Error(`no JIS X 0208 code for ${ch}`);
     out.push(...found);
   }
@@ -35,7 +36,9 @@ function jis(s: string): number[] {
 const ESC_KANJI = [0x1b, 0x24, 0x42];
 const ESC_ASCII = [0x1b, 0x28, 0x42];
 const iso2022 = (...parts: (string | { kanji: string })[]): number[] =>
-  parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'latin1')] : [...ESC_KANJI, ...jis(p.kanji), ...ESC_ASCII]));
+  parts.flatMap((p) =>
+    typeof p === 'string' ? [...Buffer.from(p, 'latin1')] : [...ESC_KANJI, ...jis(p.kanji), ...ESC_ASCII],
+  );
 
 /** Every text value of the output, decoded in the character set in force where it sits. */
 function allText(elements: readonly DicomElement[], inherited: string[] = []): string[] {
@@ -57,7 +60,11 @@ describe('ISO 2022 Japanese (chrH31.dcm: Yamada^Tarou=山田^太郎=やまだ^�
   });
 
   it('removes every name token, in every script, from a description', () => {
-    const description = el(T.StudyDescription, 'LO', iso2022('CT ', { kanji: '山田太郎' }, ' Yamada TAROU ', { kanji: 'やまだ' }, ' ', { kanji: 'たろう' }));
+    const description = el(
+      T.StudyDescription,
+      'LO',
+      iso2022('CT ', { kanji: '山田太郎' }, ' Yamada TAROU ', { kanji: 'やまだ' }, ' ', { kanji: 'たろう' }),
+    );
     const out = run([...elements, description]);
     expect(textOf(out.elements, T.StudyDescription)).toBe('CT');
     // Nothing needed more than ASCII: the data set keeps its character set.
@@ -66,7 +73,11 @@ describe('ISO 2022 Japanese (chrH31.dcm: Yamada^Tarou=山田^太郎=やまだ^�
   });
 
   it('moves the data set to UTF-8 when cleaned text needs characters only ISO 2022 escapes could write', () => {
-    const description = el(T.StudyDescription, 'LO', iso2022('CT ', { kanji: '胸部' }, ' ', { kanji: '山田' }));
+    const description = el(
+      T.StudyDescription,
+      'LO',
+      iso2022('CT ', { kanji: '胸部' }, ' ', { kanji: '山田' }),
+    );
     const model = el(0x00081090, 'LO', iso2022({ kanji: '胸部装置' })); // kept, not cleaned: must be re-encoded too
     const out = run([...elements, description, model]);
     expect(charsetsOf(out.elements)).toEqual(['ISO_IR 192']);
@@ -77,13 +88,30 @@ describe('ISO 2022 Japanese (chrH31.dcm: Yamada^Tarou=山田^太郎=やまだ^�
   });
 
   it('converts items that declare their own character set', async () => {
+    // chrSQEncoding.dcm: UTF-8 data set; we add an item in ISO 2022 IR 13 + 87 (half-width katakana and kanji).
     const { elements: sq } = await load(join(CHARSET_DIR, 'chrSQEncoding.dcm'));
-    const description = el(T.StudyDescription, 'LO', Buffer.from('Ärztliche Überweisung Doctor', 'utf8'));
-    const out = run([...sq, description]);
+    const katakana = [0xb6, 0xdd, 0xbc, 0xde]; // ｶﾝｼﾞ in JIS X 0201 (G1)
+    const item = [
+      el(T.SpecificCharacterSet, 'CS', 'ISO 2022 IR 13\\ISO 2022 IR 87'),
+      el(0x00080104, 'LO', iso2022({ kanji: '胸部' }, ' ', { kanji: '山田' })), // cleaned, not ASCII: forces UTF-8
+      el(0x00081090, 'LO', katakana), // kept as is, but must be re-encoded
+    ];
+    const out = run(
+      [
+        ...sq,
+        ...elements.filter((e) => e.tag === T.PatientName).map((e) => ({ ...e, tag: 0x00101001 })),
+        seq(0x00081115, [item]),
+      ],
+      {
+        identity: collectIdentity(elements, charsetsOf(elements)),
+      },
+    );
     const back = reparse(out.elements);
     expect(charsetsOf(back)).toEqual(['ISO_IR 192']);
-    for (const { elements: item } of findElement(back, 0x00321064)!.items!) expect(findElement(item, T.SpecificCharacterSet)).toBeUndefined();
-    expect(textOf(back, T.StudyDescription)).toBe('Ärztliche Überweisung');
+    const backItem = findElement(back, 0x00081115)!.items![0].elements;
+    expect(findElement(backItem, T.SpecificCharacterSet)).toBeUndefined();
+    expect(textOf(backItem, 0x00080104, ['ISO_IR 192'])).toBe('胸部');
+    expect(textOf(backItem, 0x00081090, ['ISO_IR 192'])).toBe('ｶﾝｼﾞ');
   });
 });
 
@@ -99,7 +127,20 @@ describe('single-byte and other character sets', () => {
 
   it('moves GB18030 text to UTF-8 when a cleaned value is not ASCII (chrX2.dcm: Wang^XiaoDong=王^小东)', async () => {
     const { elements } = await load(join(CHARSET_DIR, 'chrX2.dcm'));
-    const gb = new Uint8Array([...Buffer.from('CT ', 'latin1'), 0xcd, 0xf5, 0xd0, 0xa1, 0xb6, 0xab, 0x20, 0xd0, 0xd8, 0xb2, 0xbf]); // 王小东 胸部
+    const gb = new Uint8Array([
+      ...Buffer.from('CT ', 'latin1'),
+      0xcd,
+      0xf5,
+      0xd0,
+      0xa1,
+      0xb6,
+      0xab,
+      0x20,
+      0xd0,
+      0xd8,
+      0xb2,
+      0xbf,
+    ]); // 王小东 胸部
     expect(decodeText(gb, ['GB18030'], 'LO')).toBe('CT 王小东 胸部');
     const out = run([...elements, el(T.StudyDescription, 'LO', gb)]);
     expect(charsetsOf(out.elements)).toEqual(['ISO_IR 192']);
@@ -114,7 +155,7 @@ describe('single-byte and other character sets', () => {
 describe('big endian (MR_small_bigendian.dcm)', () => {
   it('keeps numbers big endian and writes new values in a data set that re-parses as big endian', async () => {
     const { h, elements } = await load(join(TEST_FILES, 'MR_small_bigendian.dcm'));
-    expect(h.encoding).toEqual(EXPLICIT_BE);
+    expect(h.encoding).toMatchObject(EXPLICIT_BE);
     const extra = [
       seq(0x00081115, [[el(0x00280010, 'US', [0x01, 0x02])]]), // a kept US inside a kept sequence
       el(0x0072006d, 'UN', 'Doe'), // Selector UN Value: D, a binary dummy
@@ -125,7 +166,9 @@ describe('big endian (MR_small_bigendian.dcm)', () => {
       expect(numberValue(findElement(back, tag), false)).toBe(numberValue(findElement(elements, tag), false));
     }
     expect(numberValue(findElement(back, 0x00280010), false)).toBe(64);
-    expect(numberValue(findElement(findElement(back, 0x00081115)!.items![0].elements, 0x00280010), false)).toBe(0x0102);
+    expect(
+      numberValue(findElement(findElement(back, 0x00081115)!.items![0].elements, 0x00280010), false),
+    ).toBe(0x0102);
     expect([...findElement(back, 0x0072006d)!.value!]).toEqual([0, 0]);
     expect(textOf(back, 0x00120062)).toBe('YES');
     expect(findElement(back, 0x00120064)!.items!.length).toBeGreaterThan(0);
@@ -133,7 +176,11 @@ describe('big endian (MR_small_bigendian.dcm)', () => {
   });
 });
 
-function textOf(elements: readonly DicomElement[], tag: number): string | undefined {
+function textOf(
+  elements: readonly DicomElement[],
+  tag: number,
+  inherited: string[] = [],
+): string | undefined {
   const e = findElement(elements, tag);
-  return e ? (e.value ? decodeText(e.value, charsetsOf(elements), e.vr) : '') : undefined;
+  return e ? (e.value ? decodeText(e.value, charsetsOf(elements, inherited), e.vr) : '') : undefined;
 }

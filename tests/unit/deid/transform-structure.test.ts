@@ -8,12 +8,25 @@ import { shiftDT } from '../../../main/core/deid/date-shift';
 import { DUMMY_TEXT } from '../../../main/core/deid/dummy-values';
 import { createUidMapper } from '../../../main/core/deid/uid-map';
 import { DEFAULT_DEID_OPTIONS } from '../../../shared/deid-types';
-import { ALL_OFF, CASE, el, EXPLICIT_LE, IMPLICIT_LE, OFFSET, reparse, run, SECRET, seq, textOf } from './helpers';
+import {
+  ALL_OFF,
+  CASE,
+  el,
+  EXPLICIT_LE,
+  IMPLICIT_LE,
+  OFFSET,
+  reparse,
+  run,
+  SECRET,
+  seq,
+  textOf,
+} from './helpers';
 
 const UID = '1.2.826.0.1.3680043.9.7433.99.8.1';
 const PATIENT = el(T.PatientName, 'PN', 'Doe^John');
 const mapped = (u: string): string => createUidMapper(SECRET).map(u);
-const str = (e: DicomElement | undefined): string | undefined => (e ? (e.value ? decodeText(e.value, [], e.vr) : '') : undefined);
+const str = (e: DicomElement | undefined): string | undefined =>
+  e ? (e.value ? decodeText(e.value, [], e.vr) : '') : undefined;
 const itemOf = (e: DicomElement | undefined, i = 0): DicomElement[] => e?.items?.[i]?.elements ?? [];
 
 describe('nested sequences', () => {
@@ -34,7 +47,17 @@ describe('nested sequences', () => {
 
   it('applies the profile at the fourth level', () => {
     const out = run(source);
-    const l4 = itemOf(findElement(itemOf(findElement(itemOf(findElement(itemOf(findElement(out.elements, 0x00081115)), 0x0040a730)), 0x0040a730)), 0x0040a730));
+    const l4 = itemOf(
+      findElement(
+        itemOf(
+          findElement(
+            itemOf(findElement(itemOf(findElement(out.elements, 0x00081115)), 0x0040a730)),
+            0x0040a730,
+          ),
+        ),
+        0x0040a730,
+      ),
+    );
     expect(l4.length).toBeGreaterThan(0);
     expect(str(findElement(l4, 0x0040a123))).toBe(DUMMY_TEXT);
     expect(str(findElement(l4, 0x0040a160))).toBe('Report for, stable');
@@ -43,12 +66,16 @@ describe('nested sequences', () => {
     expect(findElement(l4, 0x00140104)).toBeUndefined();
     expect(findElement(l4, 0x00101040)).toBeUndefined();
     expect(findElement(l4, 0x00080000)).toBeUndefined();
-    expect(out.keptFreeText).toEqual(['ReferencedSeriesSequence>ContentSequence>ContentSequence>ContentSequence>TextValue']);
+    expect(out.keptFreeText).toEqual([
+      'ReferencedSeriesSequence>ContentSequence>ContentSequence>ContentSequence>TextValue',
+    ]);
     reparse(out.elements);
   });
 
   it('gives Type 1 free text a dummy when neither structured content nor descriptors are cleaned', () => {
-    const out = run(source, { options: { ...DEFAULT_DEID_OPTIONS, cleanStructuredContent: false, cleanDescriptors: false } });
+    const out = run(source, {
+      options: { ...DEFAULT_DEID_OPTIONS, cleanStructuredContent: false, cleanDescriptors: false },
+    });
     const texts = [...walk(out.elements)].filter(({ el: e }) => e.tag === 0x0040a160);
     expect(texts.map(({ el: e }) => str(e))).toEqual([DUMMY_TEXT]);
   });
@@ -73,7 +100,9 @@ describe('private attributes', () => {
   ];
   const safeSequence = [
     el(0x7e010010, 'LO', 'HOLOGIC, Inc.'),
-    seq(0x7e011010, [[el(0x0040a123, 'PN', 'Doe^John'), el(0x00081155, 'UI', UID), el(0x00081030, 'LO', 'kept')]]),
+    seq(0x7e011010, [
+      [el(0x0040a123, 'PN', 'Doe^John'), el(0x00081155, 'UI', UID), el(0x00081030, 'LO', 'kept')],
+    ]),
   ];
 
   it('removes unknown private elements, their sequences (with the names inside) and their creator', () => {
@@ -89,7 +118,9 @@ describe('private attributes', () => {
     expect(str(findElement(on.elements, 0x00191123))).toBe('12.5');
     expect(findElement(on.elements, 0x001911ff)).toBeUndefined();
     expect(on.appliedOptions.has('rtnSafePrivOpt')).toBe(true);
-    const off = run([PATIENT, ...safeBlock], { options: { ...DEFAULT_DEID_OPTIONS, retainSafePrivate: false } });
+    const off = run([PATIENT, ...safeBlock], {
+      options: { ...DEFAULT_DEID_OPTIONS, retainSafePrivate: false },
+    });
     expect(off.elements.filter((e) => e.tag >>> 16 === 0x0019)).toEqual([]);
   });
 
@@ -110,7 +141,14 @@ describe('private attributes', () => {
 
 describe('UN holding an implicit VR sequence', () => {
   // (0008,1115) written as UN by a writer that did not know it, its items implicit VR little endian.
-  const inner = encodeElements([el(0x00081060, 'PN', 'Doe^Reader'), el(0x00081155, 'UI', UID), el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2')], IMPLICIT_LE);
+  const inner = encodeElements(
+    [
+      el(0x00081060, 'PN', 'Doe^Reader'),
+      el(0x00081155, 'UI', UID),
+      el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2'),
+    ],
+    IMPLICIT_LE,
+  );
   const item = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0xe0]), Buffer.alloc(4), inner]);
   item.writeUInt32LE(inner.length, 4);
   const file = Buffer.concat([
@@ -144,7 +182,11 @@ describe('curves and overlays', () => {
     ...(withData ? [el(g * 0x10000 + 0x3000, 'OW', new Array(8).fill(0xff))] : []),
     el(g * 0x10000 + 0x4000, 'LT', 'Note about Doe'),
   ];
-  const curve = [el(0x50000005, 'US', [1, 0]), el(0x50000022, 'LO', 'Doe curve'), el(0x50003000, 'OW', [1, 2, 3, 4])];
+  const curve = [
+    el(0x50000005, 'US', [1, 0]),
+    el(0x50000022, 'LO', 'Doe curve'),
+    el(0x50003000, 'OW', [1, 2, 3, 4]),
+  ];
   const source = [PATIENT, ...curve, ...overlay(0x6000, true), ...overlay(0x6002, false)];
   const group = (els: DicomElement[], g: number) => els.filter((e) => e.tag >>> 16 === g);
 
@@ -152,7 +194,9 @@ describe('curves and overlays', () => {
     const out = run(source, { options: { ...DEFAULT_DEID_OPTIONS, cleanGraphics: false } });
     expect(group(out.elements, 0x5000)).toEqual([]);
     expect(group(out.elements, 0x6000)).toEqual([]);
-    expect(group(out.elements, 0x6002).map((e) => e.tag)).toEqual([0x60020010, 0x60020011, 0x60020040, 0x60020100]);
+    expect(group(out.elements, 0x6002).map((e) => e.tag)).toEqual([
+      0x60020010, 0x60020011, 0x60020040, 0x60020100,
+    ]);
   });
 
   it('with Clean Graphics: comments are cleaned, but bitmaps and curve data (which cannot be) still go, whole', () => {
@@ -171,8 +215,14 @@ describe('curves and overlays', () => {
 });
 
 describe('structured content (Table E.3.4-1)', () => {
-  const concept = (code: string, scheme: string) => seq(0x0040a043, [[el(0x00080100, 'SH', code), el(0x00080102, 'SH', scheme), el(0x00080104, 'LO', 'x')]]);
-  const item = (type: string, code: string, scheme: string, value: DicomElement) => [el(0x0040a010, 'CS', 'CONTAINS'), el(0x0040a040, 'CS', type), concept(code, scheme), value];
+  const concept = (code: string, scheme: string) =>
+    seq(0x0040a043, [[el(0x00080100, 'SH', code), el(0x00080102, 'SH', scheme), el(0x00080104, 'LO', 'x')]]);
+  const item = (type: string, code: string, scheme: string, value: DicomElement) => [
+    el(0x0040a010, 'CS', 'CONTAINS'),
+    el(0x0040a040, 'CS', type),
+    concept(code, scheme),
+    value,
+  ];
   const items = [
     item('PNAME', '121029', 'DCM', el(0x0040a123, 'PN', 'Doe^John')), // Subject Name: D
     item('DATE', '121031', 'DCM', el(0x0040a121, 'DA', '19600101')), // Subject Birth Date: X
@@ -182,10 +232,20 @@ describe('structured content (Table E.3.4-1)', () => {
   ];
   const source = [PATIENT, el(0x0040a040, 'CS', 'CONTAINER'), seq(0x0040a730, items)];
   const values = (content: { elements: DicomElement[] }[]) =>
-    content.map((i) => str(findElement(i.elements, 0x0040a123) ?? findElement(i.elements, 0x0040a121) ?? findElement(i.elements, 0x0040a160)));
+    content.map((i) =>
+      str(
+        findElement(i.elements, 0x0040a123) ??
+          findElement(i.elements, 0x0040a121) ??
+          findElement(i.elements, 0x0040a160),
+      ),
+    );
 
   it('removes items whose concept the table removes, dummies or cleans the others', () => {
-    expect(values(findElement(run(source).elements, 0x0040a730)!.items!)).toEqual([DUMMY_TEXT, 'lives alone', 'has a cough']);
+    expect(values(findElement(run(source).elements, 0x0040a730)!.items!)).toEqual([
+      DUMMY_TEXT,
+      'lives alone',
+      'has a cough',
+    ]);
     const off = findElement(run(source, { options: ALL_OFF }).elements, 0x0040a730)!.items!;
     expect(values(off)).toEqual([DUMMY_TEXT, DUMMY_TEXT]);
   });
@@ -208,9 +268,13 @@ describe('always removed, always set', () => {
       seq(0xfffafffa, [[el(0x04000100, 'UI', UID)]]),
       el(0xfffcfffc, 'OB', [0, 0]),
     ];
-    for (const options of [DEFAULT_DEID_OPTIONS, { ...DEFAULT_DEID_OPTIONS, retainUIDs: true, retainLongitudinalFullDates: true }]) {
+    for (const options of [
+      DEFAULT_DEID_OPTIONS,
+      { ...DEFAULT_DEID_OPTIONS, retainUIDs: true, retainLongitudinalFullDates: true },
+    ]) {
       const tags = run(source, { options }).elements.map((e) => e.tag);
-      for (const t of [0x00080000, 0x00880200, 0x04000561, 0x4ffe0001, 0xfffafffa, 0xfffcfffc]) expect(tags).not.toContain(t);
+      for (const t of [0x00080000, 0x00880200, 0x04000561, 0x4ffe0001, 0xfffafffa, 0xfffcfffc])
+        expect(tags).not.toContain(t);
     }
   });
 
@@ -221,7 +285,12 @@ describe('always removed, always set', () => {
   });
 
   it('removes names the table does not list and keeps what cannot identify', () => {
-    const out = run([PATIENT, el(0x00140104, 'PN', 'Else^Some'), el(0x00080060, 'CS', 'CT'), el(0x00280010, 'US', [0, 2])]);
+    const out = run([
+      PATIENT,
+      el(0x00140104, 'PN', 'Else^Some'),
+      el(0x00080060, 'CS', 'CT'),
+      el(0x00280010, 'US', [0, 2]),
+    ]);
     expect(findElement(out.elements, 0x00140104)).toBeUndefined();
     expect(textOf(out.elements, 0x00080060)).toBe('CT');
     expect(Buffer.from(findElement(out.elements, 0x00280010)!.value!)).toEqual(Buffer.from([0, 2]));

@@ -456,7 +456,7 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
     }
   });
 
-  it('finds a token across the window edge of a huge private blob', () => {
+  it('finds a token across the window edge of a huge private blob, and after long padding', () => {
     const blob = Buffer.alloc(8 * 1024 * 1024 + 64, 0);
     blob.write('ACC98765', 8 * 1024 * 1024 - 4, 'latin1');
     const file = part10(
@@ -464,6 +464,11 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
       { '00150010': { vr: 'LO', Value: ['BLOBCO'] }, '00151001': { vr: 'OB', Value: [arrayBuffer(blob)] } },
     );
     expect(verifyBuffer(file, tokens).hits).toEqual([hit('00151001', '00151001', 'raw', 'text')]);
+    // A long run of padding before text must not make decoding quadratic.
+    const padded = part10({}, { '00191001': { vr: 'UT', Value: [' '.repeat(1_000_000) + 'PAT-4711'] } });
+    const started = Date.now();
+    expect(verifyBuffer(padded, tokens).hits).toEqual([hit('00191001', '00191001', 'text', 'id')]);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('fails files it cannot fully read, without quoting them', () => {
