@@ -8,13 +8,19 @@ import type { ScanSummary } from '../../shared/scan-types';
 import { ClearDiscError } from '../core/errors';
 import { scan, summarize } from '../core/scan/scan';
 
-export interface IpcDeps {
+/** What the API needs from its host: the desktop app passes all of it, `cleardisc serve` has no picker. */
+export interface ApiDeps {
   /** The app's version (app.getVersion() in Electron). */
   version: () => string;
-  /** Shows the native folder picker; null when cancelled. */
-  pickFolder: () => Promise<string | null>;
+  /** Shows a native folder picker; null when cancelled. Absent where no picker can be shown (a browser). */
+  pickFolder?: () => Promise<string | null>;
   /** Scans a folder; defaults to the core's scan + summarize. */
   scan?: (root: string) => Promise<ScanSummary>;
+}
+
+export interface IpcDeps extends ApiDeps {
+  /** Shows the native folder picker; null when cancelled. */
+  pickFolder: () => Promise<string | null>;
   /** Whether a call comes from our own page; defaults to "the sending frame is a file: page". */
   isTrustedSender?: (event: IpcMainInvokeEvent) => boolean;
 }
@@ -41,22 +47,27 @@ async function coreScan(root: string): Promise<ScanSummary> {
 }
 
 /** Turns any failure into an Error whose message is safe to show and to log (no paths, no identity). */
-function plainError(err: unknown): Error {
+export function plainError(err: unknown): Error {
   if (err instanceof ClearDiscError) return new Error(REASONS[err.code]);
   if (err instanceof Error && (Object.values(MESSAGES) as string[]).includes(err.message)) return err;
   return new Error(MESSAGES.failed);
 }
 
-type Handlers = { [M in ClearDiscMethod]: (...args: unknown[]) => ReturnType<ClearDiscApi[M]> };
+/** One function per ClearDiscApi method, taking untrusted arguments (they arrive over IPC or HTTP). */
+export type ApiHandlers = { [M in ClearDiscMethod]: (...args: unknown[]) => ReturnType<ClearDiscApi[M]> };
 
-/** Registers one ipcMain.handle per ClearDiscApi method, on the channel ipcChannel(method). */
-export function registerHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcDeps): void {
+/**
+ * The API itself, shared by the Electron IPC handlers and the `cleardisc serve` HTTP routes: arguments are
+ * checked here, and every rejection is an Error whose message is one plain sentence (see plainError).
+ * Who may call is the caller's business (isTrustedSender for IPC; token, Host and Origin for HTTP).
+ */
+export function createApiHandlers(deps: ApiDeps): ApiHandlers {
   const runScan = deps.scan ?? coreScan;
-  const trusted = deps.isTrustedSender ?? isFilePage;
+  const pickFolder = deps.pickFolder ?? (async () => null);
 
-  const handlers: Handlers = {
+  const handlers: ApiHandlers = {
     version: async () => deps.version(),
-    pickSource: async () => deps.pickFolder(),
+    pickSource: async () => pickFolder(),
     scan: async (root: unknown) => {
       if (typeof root !== 'string' || root.length === 0 || root.length > 4096 || !path.isAbsolute(root)) {
         throw new Error(MESSAGES.badPath);
@@ -65,14 +76,27 @@ export function registerHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcDeps
     },
   };
 
-  for (const method of Object.keys(handlers) as ClearDiscMethod[]) {
-    ipcMain.handle(ipcChannel(method), async (event, ...args: unknown[]) => {
-      if (!trusted(event)) throw new Error(MESSAGES.untrusted);
+  const safe = <M extends ClearDiscMethod>(method: M): ApiHandlers[M] =>
+    (async (...args: unknown[]) => {
       try {
-        return await handlers[method](...args);
+        return await (handlers[method] as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (err) {
         throw plainError(err);
       }
+    }) as ApiHandlers[M];
+
+  return { version: safe('version'), pickSource: safe('pickSource'), scan: safe('scan') };
+}
+
+/** Registers one ipcMain.handle per ClearDiscApi method, on the channel ipcChannel(method). */
+export function registerHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcDeps): void {
+  const trusted = deps.isTrustedSender ?? isFilePage;
+  const handlers = createApiHandlers(deps);
+
+  for (const method of Object.keys(handlers) as ClearDiscMethod[]) {
+    ipcMain.handle(ipcChannel(method), async (event, ...args: unknown[]) => {
+      if (!trusted(event)) throw new Error(MESSAGES.untrusted);
+      return handlers[method](...args);
     });
   }
 }

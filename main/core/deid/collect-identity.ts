@@ -4,7 +4,7 @@
 // another is still caught.
 
 import { DEFAULT_DEID_OPTIONS, type DeidOptions } from '../../../shared/deid-types';
-import { decodeText } from '../dicom/charset';
+import { decodeText, trimSpaceAndNul } from '../dicom/charset';
 import { lookup } from '../dicom/dictionary';
 import { isPrivateTag, type DicomElement } from '../dicom/parse';
 import { charsetsOf } from '../dicom/values';
@@ -128,7 +128,7 @@ class Collector {
   }
 
   private add(kind: keyof CollectedIdentity, value: string): void {
-    const v = value.replace(/^[\s\0]+|[\s\0]+$/g, '');
+    const v = trimSpaceAndNul(value);
     if (v !== '') this.sets[kind].add(v);
   }
 

@@ -3,6 +3,8 @@
 // day and UTC offsets are kept. Values that are not valid dates are emptied: an unparseable date could still be
 // the real one.
 
+import { trimSpaceAndNul } from '../dicom/charset';
+
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; no JS Date year quirks). */
@@ -41,7 +43,7 @@ function shiftYmd(y: number, m: number, d: number, days: number): [number, numbe
 }
 
 function trimValue(s: string): string {
-  return s.replace(/^[\s\0]+|[\s\0]+$/g, '');
+  return trimSpaceAndNul(s);
 }
 
 /** One DA date (YYYYMMDD, or the ACR-NEMA form YYYY.MM.DD) shifted, written YYYYMMDD; undefined if invalid. */

@@ -4,6 +4,8 @@
 // sets (JIS, KS X 1001, GB 2312) would be a large, rarely exercised piece of code in the one place where a
 // mistake corrupts names — and a byte we cannot encode is a byte we cannot prove clean.
 
+import { trimSpaceAndNul } from '../dicom/charset';
+
 /** Single-byte sets by (0008,0005) term: the TextDecoder label charset.ts decodes their upper half with. */
 const SINGLE_BYTE: Record<string, string> = {
   'ISO_IR 100': 'iso-8859-1',
@@ -54,8 +56,7 @@ export function isAsciiBytes(bytes: Uint8Array): boolean {
 }
 
 const normTerm = (t: string): string =>
-  t
-    .replace(/^[\s\0]+|[\s\0]+$/g, '')
+  trimSpaceAndNul(t)
     .toUpperCase()
     .replace(/^ISO[ -]IR/, 'ISO_IR');
 

@@ -11,6 +11,7 @@ import {
 } from '../../../shared/deid-types';
 import { ClearDiscError, reasonOf } from '../errors';
 import { readHeader } from '../dicom/read-header';
+import type { DicomElement } from '../dicom/parse';
 import { asciiValue, charsetsOf, findElement, T } from '../dicom/values';
 import { nodeSourceFs, type SourceFs } from '../scan/source-fs';
 import type { IndexedInstance } from '../scan/instance';
@@ -133,7 +134,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
       const src = await fsx.open(path.join(plan.root, inst.path));
       try {
         const h = await readHeader(src);
-        identity = mergeIdentity(identity, collectIdentity(h.elements, charsetsOf(h.elements), h.meta));
+        identity = mergeIdentity(identity, collectIdentity(h.elements, charsetsOf(h.elements), h.meta, options));
       } finally {
         await src.close();
       }
@@ -182,7 +183,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     try {
       written = await writeInstance(path.join(plan.root, inst.path), dest, src, (parts) => {
         const r = deidentifyHeader(
-          { meta: parts.meta, elements: parts.elements, encoding: parts.encoding, charsets: charsetsOf(parts.elements) },
+          { meta: parts.meta, elements: withSopFromMeta(parts.elements, parts.meta), encoding: parts.encoding, charsets: charsetsOf(parts.elements) },
           {
             options,
             caseCode,
@@ -213,6 +214,12 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
       continue;
     }
     const get = (tag: number) => asciiValue(findElement(written.elements, tag));
+    if (!get(T.SOPInstanceUID)) {
+      // Never list an instance a review service could not store.
+      await fsp.rm(dest, { force: true });
+      excluded.push({ path: inst.path, reason: 'missing-uid' });
+      continue;
+    }
     const entry: ManifestInstance = {
       file: rel,
       sopInstanceUID: get(T.SOPInstanceUID),
@@ -261,6 +268,22 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
       caseCode,
     },
   };
+}
+
+/**
+ * Old files sometimes carry their SOP Class/Instance UIDs only in File Meta: copy them into the data set
+ * so they are mapped like every other UID and the output is a complete instance.
+ */
+export function withSopFromMeta(elements: DicomElement[], meta: DicomElement[]): DicomElement[] {
+  const add: DicomElement[] = [];
+  for (const [ds, m] of [
+    [T.SOPClassUID, T.MediaStorageSOPClassUID],
+    [T.SOPInstanceUID, T.MediaStorageSOPInstanceUID],
+  ] as const) {
+    const fromMeta = findElement(meta, m);
+    if (!findElement(elements, ds) && fromMeta?.value) add.push({ ...fromMeta, tag: ds });
+  }
+  return add.length ? [...elements, ...add] : elements;
 }
 
 async function removeEmptyDirs(dir: string): Promise<boolean> {

@@ -4,7 +4,7 @@
 // Nothing is mutated; elements that are kept unchanged are shared with the input (their values are views).
 
 import type { DeidOptions } from '../../../shared/deid-types';
-import { decodeText } from '../dicom/charset';
+import { decodeText, trimSpaceAndNul } from '../dicom/charset';
 import { formatTag, lookup } from '../dicom/dictionary';
 import type { DicomElement, DicomItem } from '../dicom/parse';
 import type { Encoding } from '../dicom/transfer-syntax';
@@ -79,6 +79,8 @@ const REFERENCED_CONTENT_ITEM_IDENTIFIER = 0x0040db73;
  * are structure, and a collision with a token there is better left for the second lock to judge.
  */
 const SAFETY_NET_VRS = new Set(['SH', 'LO', 'AE', 'ST', 'LT', 'UT', 'UC']);
+/** Code values and scheme designators are vocabulary, not text: the second lock does not search names there either. */
+const CODE_TAGS = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080119, 0x00080120]);
 const BINARY_VRS = new Set([
   'OB',
   'OW',
@@ -202,7 +204,7 @@ class Transformer {
     for (const el of elements) {
       const t = el.tag >>> 0;
       if ((t >>> 16) & 1 && (t & 0xffff) >= 0x10 && (t & 0xffff) <= 0xff) {
-        creators.set((t >>> 16) * 0x100 + (t & 0xff), rawText(el.value).replace(/^[\s\0]+|[\s\0]+$/g, ''));
+        creators.set((t >>> 16) * 0x100 + (t & 0xff), trimSpaceAndNul(rawText(el.value)));
       }
     }
 
@@ -352,13 +354,14 @@ class Transformer {
       const after = ageOver89(before);
       return after === before ? el : this.text(el, vr, after, level);
     }
-    if (!keptByOption && SAFETY_NET_VRS.has(vr)) {
+    if (!keptByOption && SAFETY_NET_VRS.has(vr) && !CODE_TAGS.has(el.tag)) {
       const before = decodeText(el.value, level.charsets, vr);
       if (!this.cleaner.contains(before)) return el;
       const after = this.cleaner.clean(before);
-      // A value that was nothing but a token (a code meaning, a label) would be emptied, breaking its structure:
-      // it stays, and the second lock holds the file back instead.
-      return /[\p{L}\p{N}]/u.test(after) ? this.text(el, vr, after, level) : el;
+      if (/[\p{L}\p{N}]/u.test(after)) return this.text(el, vr, after, level);
+      // Nothing but identity (a manufacturer named like the hospital): emptied, or a neutral dummy where
+      // the attribute must have a value. Holding the whole image back would help no one.
+      return this.text(el, vr, attributeType(el.tag) === '1' ? this.dummyText : '', level);
     }
     return el;
   }

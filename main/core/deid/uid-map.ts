@@ -1,6 +1,7 @@
 // Consistent UID replacement (action U): the same source UID always maps to the same new UID for a case's secret,
 // so references between instances (Referenced SOP Instance UID, Frame of Reference UID, ...) still resolve.
 
+import { trimSpaceAndNul } from '../dicom/charset';
 import { createHmac } from 'node:crypto';
 
 /** Registered DICOM UIDs (SOP classes, transfer syntaxes, coding schemes, ...) identify no one and must not change. */
@@ -15,7 +16,7 @@ export interface UidMapper {
 
 /** UID values are padded to even length with NUL (sometimes, wrongly, with spaces). */
 export function trimUid(uid: string): string {
-  return uid.replace(/^[\s\0]+|[\s\0]+$/g, '');
+  return trimSpaceAndNul(uid);
 }
 
 export function isRegisteredUid(uid: string): boolean {

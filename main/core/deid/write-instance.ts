@@ -49,6 +49,8 @@ function setUI(list: DicomElement[], tag: number, uid: string): DicomElement[] {
 function outputSyntax(h: DicomHeader): { uid: string; encoding: Encoding } {
   const ts = h.transferSyntax;
   if (ts.deflated) return { uid: EXPLICIT_LE, encoding: { littleEndian: true, explicitVR: true } };
+  // Compressed syntaxes are explicit VR little endian by definition, even when a writer got that wrong.
+  if (ts.encapsulated) return { uid: ts.uid, encoding: { littleEndian: true, explicitVR: true } };
   // Files with no File Meta, or labelled with the wrong VR encoding, get the syntax they really use.
   if (!ts.encapsulated && ts.littleEndian && (h.format === 'no-meta' || h.encoding.explicitVR !== ts.explicitVR)) {
     return { uid: h.encoding.explicitVR ? EXPLICIT_LE : IMPLICIT_LE, encoding: h.encoding };

@@ -93,7 +93,7 @@ type Resolved = { kind: 'default' } | { kind: 'known'; def: CharsetDef } | { kin
  * ('ISO IR 100', 'ISO-IR 144', 'ISO_2022-IR 100', 'ISO_2022_IR+126').
  */
 function resolve(term: string): Resolved {
-  const t = term.replace(/^[\s\0]+|[\s\0]+$/g, '').toUpperCase();
+  const t = trimSpaceAndNul(term).toUpperCase();
   if (t === '') return { kind: 'default' };
   if (t === 'GB18030') return { kind: 'known', def: { label: 'gb18030' } };
   if (t === 'GBK') return { kind: 'known', def: { label: 'gbk' } };
@@ -115,7 +115,7 @@ function values(specificCharacterSet: readonly string[]): string[] {
 export function unknownCharsets(specificCharacterSet: readonly string[]): string[] {
   return values(specificCharacterSet)
     .filter((v) => resolve(v).kind === 'unknown')
-    .map((v) => v.replace(/^[\s\0]+|[\s\0]+$/g, ''));
+    .map((v) => trimSpaceAndNul(v));
 }
 
 /** TextDecoder label for the initial character set (value 1); 'iso-8859-1' for the default repertoire. */
@@ -244,6 +244,19 @@ function decodeIso2022(bytes: Uint8Array, initial: State, vr: string): string {
 
 /** Removes DICOM padding per PS3.5 6.2, value by value for multi-valued VRs. */
 const isPad = (c: number) => c === 0x20 || c === 0;
+const isSpaceOrNul = (c: number) => c === 0 || c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+/**
+ * Trims white space and NULs from both ends in linear time. `s.replace(/^[\s\0]+|[\s\0]+$/g, '')` is
+ * quadratic on long padding runs followed by text, which hostile files can hold.
+ */
+export function trimSpaceAndNul(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isSpaceOrNul(s.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrNul(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
 
 /** Index loops, not regexes: `/[ \0]+$/` is quadratic on long pad runs followed by text. */
 function trimEnd(v: string): string {

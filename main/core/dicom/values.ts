@@ -51,9 +51,14 @@ export function findElement(elements: readonly DicomElement[], tag: number): Dic
 /** A value decoded as ASCII/Latin-1 with DICOM padding (spaces, NULs) trimmed: for UI, CS, DA, IS... */
 export function asciiValue(el: DicomElement | undefined): string {
   if (!el?.value) return '';
-  return Buffer.from(el.value.buffer, el.value.byteOffset, el.value.byteLength)
-    .toString('latin1')
-    .replace(/^[\s\0]+|[\s\0]+$/g, '');
+  const v = el.value;
+  // Index loops rather than a trimming regex, which is quadratic on long runs of padding.
+  const pad = (b: number) => b === 0x20 || b === 0 || (b >= 0x09 && b <= 0x0d);
+  let start = 0;
+  let end = v.length;
+  while (start < end && pad(v[start])) start++;
+  while (end > start && pad(v[end - 1])) end--;
+  return Buffer.from(v.buffer, v.byteOffset + start, end - start).toString('latin1');
 }
 
 /** A text value decoded in the data set's character set. */

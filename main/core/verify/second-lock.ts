@@ -21,7 +21,7 @@ import {
   type Element,
   type ParseDicomOptions,
 } from 'dicom-parser';
-import { decodeText, foldForMatch } from '../dicom/charset';
+import { decodeText, foldForMatch, trimSpaceAndNul } from '../dicom/charset';
 import { lookup } from '../dicom/dictionary';
 import {
   CJK,
@@ -138,7 +138,7 @@ function compile(tokens: IdentityTokens): Needle[] {
     });
   });
   for (const u of tokens.uids) {
-    const uid = u.replace(/^[\s\0]+|[\s\0]+$/g, '');
+    const uid = trimSpaceAndNul(u);
     if (uid.length >= 3)
       needles.push({ category: 'uid', text: uid, boundary: 'uid', short: false, digits: 0, raw: [uid] });
   }
@@ -313,6 +313,8 @@ function searchValue(
   for (const n of w.needles) {
     // Two-letter tokens in binary data would match random byte pairs.
     if (n.short && !textual) continue;
+    // Coded strings are vocabulary ('CT', 'TEXT', 'PATIENT'): names and words are not searched there, IDs and dates are.
+    if ((vr === 'CS' || CODE_TAGS.has(tag)) && (n.category === 'name' || n.category === 'text')) continue;
     if (n.digits && n.digits < MIN_DIGITS_IN_NUMBERS && vr && NUMBER_VRS.has(vr)) continue;
     let kind: VerifyHit['kind'] | undefined;
     if (n.category === 'uid') {
@@ -338,6 +340,15 @@ function searchValue(
   }
 }
 
+/**
+ * Top-level elements ClearDisc writes whole from fixed text (the de-identification method, its code
+ * sequence, the implementation version): nothing of the source can be in them, and their words
+ * ('Patient', 'Profile') would otherwise match patients whose names are ordinary words.
+ */
+const AUTHORED = new Set(['00120063', '00120064', '00020012', '00020013']);
+/** Code Value, Coding Scheme Designator/Version, Long and URN Code Values: vocabulary like CS. */
+const CODE_TAGS = new Set(['00080100', '00080102', '00080103', '00080119', '00080120']);
+
 function visitElement(el: Element, charset: string[], prefix: string, w: Walk): void {
   // dicom-parser invents a Transfer Syntax element with no bytes for raw data sets.
   if (typeof el.dataOffset !== 'number') return;
@@ -345,6 +356,10 @@ function visitElement(el: Element, charset: string[], prefix: string, w: Walk): 
   const path = prefix + tag;
   w.covered.push([el.dataOffset - headerLength(el), el.dataOffset]);
   if (tag.startsWith('FFFE')) return; // item / sequence delimiters
+  if (prefix === '' && AUTHORED.has(tag)) {
+    w.covered.push([el.dataOffset, el.dataOffset + el.length]);
+    return;
+  }
   const end = el.dataOffset + el.length;
   if (end > w.bytes.length) throw new Error('an element runs past the end of the file');
   if (isBulk(tag)) {

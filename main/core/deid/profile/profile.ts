@@ -1,6 +1,7 @@
 // PS3.15 Annex E as data: Table E.1-1 (2025b), Table E.3.10-1 safe private attributes and Table E.3.4-1 structured
 // content codes (2020b), from the *.generated.json files made by scripts/generate-reference.ts.
 
+import { trimSpaceAndNul } from '../../dicom/charset';
 import safePrivateJson from './safe-private.generated.json';
 import structuredContentJson from './structured-content-codes.generated.json';
 import tableJson from './table-e1-1.generated.json';
@@ -208,7 +209,7 @@ export const SAFE_PRIVATE_SOURCE: ReferenceSource = Object.freeze({ ...safePriva
 
 /** Private creators compare after trimming spaces and NULs at both ends (the value padding of LO). */
 export function normaliseCreator(creator: string): string {
-  return creator.replace(/^[\s\0]+|[\s\0]+$/g, '');
+  return trimSpaceAndNul(creator);
 }
 
 /**
