@@ -14,6 +14,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { HTTP_ROUTES, type ClearDiscMethod } from '../../shared/api';
+import { REASONS } from '../../shared/reasons';
 import { createApiHandlers, MESSAGES, type ApiDeps } from '../electron/ipc';
 
 export interface ServerOptions {
@@ -47,6 +48,10 @@ export const HTTP_MESSAGES = {
   notFound: 'There is nothing at this address.',
   noPicker: 'This browser cannot show a folder picker. Please type the location of the disc or folder instead.',
   badMethod: 'This address does not accept that kind of request.',
+  /** The scanner's "could not be read" is about one file; for the folder itself a browser user needs more. */
+  cannotOpen:
+    'ClearDisc could not open that location. Check that the disc is in the drive and the location is typed exactly, then try again.',
+  busy: 'ClearDisc is still looking at a disc or folder. Please wait for it to finish, then try again.',
   failed: MESSAGES.failed,
 } as const;
 
@@ -178,6 +183,9 @@ function sendError(res: http.ServerResponse, status: number, message: string, ex
   sendJson(res, status, { error: message }, extra);
 }
 
+/** The sentences the shared handlers may reject with (see plainError in ../electron/ipc). */
+const PLAIN = new Set<string>([...Object.values(REASONS), ...Object.values(MESSAGES), HTTP_MESSAGES.cannotOpen]);
+
 function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === '::1';
 }
@@ -194,11 +202,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const api = createApiHandlers(options.deps);
   // Filled in once listening: the Host values that name this server.
   let allowedHosts = new Set<string>();
+  // One scan at a time: a second one would only slow the disc down.
+  let scanning = false;
 
   const handleApi = async (
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    url: URL,
+    route: string,
+    query: URLSearchParams,
     hostHeader: string,
   ): Promise<void> => {
     // Same origin only. Browsers send Origin on every cross-origin fetch and on same-origin POSTs, and
@@ -215,27 +226,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendError(res, 401, HTTP_MESSAGES.noToken, { 'WWW-Authenticate': 'Bearer' });
     }
 
-    const route = API_ROUTES.get(url.pathname);
-    if (!route) return sendError(res, 404, HTTP_MESSAGES.notFound);
-    if (req.method !== route.verb) return sendError(res, 405, HTTP_MESSAGES.badMethod, { Allow: route.verb });
+    const known = API_ROUTES.get(route);
+    if (!known) return sendError(res, 404, HTTP_MESSAGES.notFound);
+    if (req.method !== known.verb) return sendError(res, 405, HTTP_MESSAGES.badMethod, { Allow: known.verb });
 
     try {
-      switch (route.method) {
+      switch (known.method) {
         case 'version':
           return sendJson(res, 200, { version: await api.version() });
         case 'pickSource':
           if (!options.deps.pickFolder) return sendError(res, 404, HTTP_MESSAGES.noPicker);
           return sendJson(res, 200, { path: await api.pickSource() });
         case 'scan': {
-          const paths = url.searchParams.getAll('path');
-          // One path, or none: the shared handler answers a missing one with its "please choose" sentence.
-          return sendJson(res, 200, await api.scan(paths.length === 1 ? paths[0] : undefined));
+          if (scanning) return sendError(res, 409, HTTP_MESSAGES.busy);
+          const paths = query.getAll('path');
+          scanning = true;
+          try {
+            // One path, or none: the shared handler answers a missing one with its "please choose" sentence.
+            return sendJson(res, 200, await api.scan(paths.length === 1 ? paths[0] : undefined));
+          } catch (err) {
+            // The scanner says "unreadable" here only when the folder itself cannot be opened.
+            if (err instanceof Error && err.message === REASONS.unreadable) throw new Error(HTTP_MESSAGES.cannotOpen);
+            throw err;
+          } finally {
+            scanning = false;
+          }
         }
       }
     } catch (err) {
-      // The shared handlers reject only with plain sentences; anything else becomes the generic one.
-      const message = err instanceof Error && isPlainSentence(err.message) ? err.message : HTTP_MESSAGES.failed;
-      return sendError(res, message === MESSAGES.badPath ? 400 : message === HTTP_MESSAGES.failed ? 500 : 422, message);
+      // The shared handlers reject only with known sentences; anything else becomes the generic one.
+      const message = err instanceof Error && PLAIN.has(err.message) ? err.message : HTTP_MESSAGES.failed;
+      const status = message === MESSAGES.badPath ? 400 : message === HTTP_MESSAGES.failed ? 500 : 422;
+      return sendError(res, status, message);
     }
   };
 
@@ -244,25 +266,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const hostHeader = req.headers.host ?? '';
     if (!allowedHosts.has(hostHeader.toLowerCase())) return sendError(res, 403, HTTP_MESSAGES.wrongHost);
 
-    let url: URL;
-    try {
-      // Only the path and query of the request line are used; the base is never contacted.
-      if (!(req.url ?? '').startsWith('/')) throw new Error('not a path');
-      url = new URL(req.url ?? '/', 'http://cleardisc.invalid');
-    } catch {
-      return sendError(res, 404, HTTP_MESSAGES.notFound);
-    }
+    // The raw request path, not a URL parser's normalised one: `/x/../index.html` or `%2e%2e` is never
+    // turned into another name, and `//other.host/api/...` is not an API route.
+    const raw = req.url ?? '';
+    if (!raw.startsWith('/')) return sendError(res, 404, HTTP_MESSAGES.notFound);
+    const q = raw.indexOf('?');
+    const rawPath = (q < 0 ? raw : raw.slice(0, q)).split('#', 1)[0];
+    const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1).split('#', 1)[0]);
 
-    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-      return handleApi(req, res, url, hostHeader.toLowerCase());
+    if (rawPath === '/api' || rawPath.startsWith('/api/')) {
+      return handleApi(req, res, rawPath, query, hostHeader.toLowerCase());
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendError(res, 405, HTTP_MESSAGES.badMethod, { Allow: 'GET, HEAD' });
     }
-    // The raw request path, not the URL parser's normalised one, so `/x/../index.html` or `%2e%2e` is not
-    // turned into a real file. Only exact names from the start-up list are ever served.
-    const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0];
+    // Only exact names from the start-up list are ever served.
     const file = files.get(rawPath === '/' ? '/index.html' : rawPath);
     if (!file) return sendError(res, 404, HTTP_MESSAGES.notFound);
     send(res, 200, file.type, file.body, { 'Cache-Control': 'no-cache' }, req.method === 'HEAD');
@@ -300,9 +319,4 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeAllConnections();
       }),
   };
-}
-
-/** The sentences the shared handlers may reject with (see plainError in ../electron/ipc). */
-function isPlainSentence(message: string): boolean {
-  return message.length > 0 && message.length < 300 && !/[\n\\/]/.test(message);
 }

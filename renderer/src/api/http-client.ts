@@ -7,6 +7,35 @@ export const UNREACHABLE =
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
+const TOKEN_KEY = 'cleardisc.token';
+let pageToken: string | null | undefined;
+
+/**
+ * The session token `cleardisc serve` put in the link it printed (`?token=…`). Read once, kept for this tab
+ * only (memory and sessionStorage, so a reload still works), and taken out of the address bar so it is not
+ * left on screen or in the browser's history. Null when the page was opened without it.
+ */
+export function sessionToken(): string | null {
+  if (pageToken !== undefined) return pageToken;
+  pageToken = null;
+  if (typeof window === 'undefined') return pageToken;
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  let stored: string | null = null;
+  try {
+    if (fromUrl) window.sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    stored = window.sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    // Storage switched off: the token lives in memory only, and a reload needs the link again.
+  }
+  pageToken = fromUrl || stored;
+  if (url.searchParams.has('token')) {
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+  }
+  return pageToken;
+}
+
 async function json<T>(res: Response): Promise<T> {
   if (res.ok) return (await res.json()) as T;
   let message = '';
@@ -19,14 +48,27 @@ async function json<T>(res: Response): Promise<T> {
   throw new Error(message || UNREACHABLE);
 }
 
-/** `base` is '' for the same origin; `fetchImpl` is for tests. */
+/**
+ * `base` is '' for the same origin; `fetchImpl` is for tests; `token` is sent as `Authorization: Bearer`
+ * on every call (the server refuses calls without it).
+ */
 export function createHttpClient(
   base = '',
   fetchImpl: Fetch = (input, init) => fetch(input, init),
+  token: string | null = sessionToken(),
 ): ClearDiscApi {
   const request = async (route: string, init?: RequestInit): Promise<Response> => {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
     try {
-      return await fetchImpl(base + route, { headers: { Accept: 'application/json' }, ...init });
+      // Same origin, no cookies, no referrer: the token header is the only credential.
+      return await fetchImpl(base + route, {
+        ...init,
+        headers,
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        cache: 'no-store',
+      });
     } catch {
       throw new Error(UNREACHABLE);
     }

@@ -58,7 +58,9 @@ describe('uploadJob (real Orthanc)', () => {
   it('uploads several studies in batches by count and by bytes, 2 in parallel, and confirms with QIDO-RS', async () => {
     const j = threeStudies(24);
     const client = testClient(server, proxy.dicomWebUrl);
-    const out = await run(j, client, { batchMaxFiles: 4, batchMaxBytes: 80 * 1024, parallel: 2 });
+    // A clock that advances 20 ms per reading: the rate and ETA shown do not depend on how loaded the machine is.
+    let now = 0;
+    const out = await run(j, client, { batchMaxFiles: 4, batchMaxBytes: 80 * 1024, parallel: 2, clock: () => (now += 20) });
 
     expect(out).toMatchObject({
       complete: true,

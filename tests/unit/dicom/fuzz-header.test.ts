@@ -43,7 +43,9 @@ function mutate(orig: Buffer, rand: () => number): Buffer {
 
 /** Settles within `ms` or fails: a hang is a bug. */
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('hang')), ms))]);
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<T>((_, rej) => (timer = setTimeout(() => rej(new Error('hang')), ms)));
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
 
 describe('header parser under hostile input', () => {
