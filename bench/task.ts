@@ -7,6 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { scan } from '../main/core/scan/scan';
+import { makePlan } from '../main/core/deid/plan';
+import { deidentify } from '../main/core/deid/run';
+import { fileRecordStore } from '../main/core/deid/case-record';
 
 function files(dir: string): string[] {
   const out: string[] = [];
@@ -35,11 +38,7 @@ async function main() {
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       await fs.promises.copyFile(f, dest);
     }
-  } else if (task === 'deid') {
-    const { makePlan } = await import('../main/core/deid/plan');
-    const { deidentify } = await import('../main/core/deid/run');
-    const { fileRecordStore } = await import('../main/core/deid/case-record');
-    const plan = makePlan(await scan(source));
+  } else if (task === 'deid') {    const plan = makePlan(await scan(source));
     const r = await deidentify(plan, {
       out,
       caseCode: 'BENCH-1',

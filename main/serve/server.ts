@@ -283,6 +283,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     // Only exact names from the start-up list are ever served.
     const file = files.get(rawPath === '/' ? '/index.html' : rawPath);
+    // Browsers ask for an icon on their own; "none" is the answer, not an error in the console.
+    if (!file && rawPath === '/favicon.ico') return send(res, 204, 'image/x-icon', '', { 'Cache-Control': 'no-cache' });
     if (!file) return sendError(res, 404, HTTP_MESSAGES.notFound);
     send(res, 200, file.type, file.body, { 'Cache-Control': 'no-cache' }, req.method === 'HEAD');
   };

@@ -49,6 +49,28 @@ export function App({ api, desktop }: { api: ClearDiscApi; desktop: boolean }) {
     if (typed.trim()) void look(typed.trim());
   }
 
+  const typedForm = (
+    <form onSubmit={submitTyped} className="typed">
+      <label htmlFor={pathId}>Location of the disc or folder</label>
+      <p className="hint" id={`${pathId}-hint`}>
+        For example <code>D:\</code> on Windows, <code>/Volumes/CDROM</code> on a Mac, or{' '}
+        <code>/media/cdrom</code> on Linux.
+      </p>
+      <input
+        id={pathId}
+        type="text"
+        value={typed}
+        onChange={(e) => setTyped(e.target.value)}
+        aria-describedby={`${pathId}-hint`}
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <button type="submit" className={desktop ? undefined : 'primary'} disabled={busy || !typed.trim()}>
+        Look for scans
+      </button>
+    </form>
+  );
+
   return (
     <>
       <header className="masthead">
@@ -63,32 +85,21 @@ export function App({ api, desktop }: { api: ClearDiscApi; desktop: boolean }) {
         </p>
 
         <section aria-labelledby="step-choose">
-          <h2 id="step-choose">Choose your disc or folder</h2>
-          <button type="button" className="primary" onClick={() => void choose()} disabled={busy}>
-            Choose disc or folder…
-          </button>
-          <details open={showTyping} onToggle={(e) => setShowTyping(e.currentTarget.open)}>
-            <summary>Type the location instead</summary>
-            <form onSubmit={submitTyped} className="typed">
-              <label htmlFor={pathId}>Location of the disc or folder</label>
-              <p className="hint" id={`${pathId}-hint`}>
-                For example <code>D:\</code> on Windows, <code>/Volumes/CDROM</code> on a Mac, or{' '}
-                <code>/media/cdrom</code> on Linux.
-              </p>
-              <input
-                id={pathId}
-                type="text"
-                value={typed}
-                onChange={(e) => setTyped(e.target.value)}
-                aria-describedby={`${pathId}-hint`}
-                autoComplete="off"
-                spellCheck={false}
-              />
-              <button type="submit" disabled={busy || !typed.trim()}>
-                Look for scans
+          <h2 id="step-choose">{desktop ? 'Choose your disc or folder' : 'Where is your disc or folder?'}</h2>
+          {desktop ? (
+            <>
+              <button type="button" className="primary" onClick={() => void choose()} disabled={busy}>
+                Choose disc or folder…
               </button>
-            </form>
-          </details>
+              <details open={showTyping} onToggle={(e) => setShowTyping(e.currentTarget.open)}>
+                <summary>Type the location instead</summary>
+                {typedForm}
+              </details>
+            </>
+          ) : (
+            // In a browser there is no folder picker: typing the location is the one way, so it is the main action.
+            typedForm
+          )}
         </section>
 
         <div role="status" aria-live="polite" className="status">

@@ -39,6 +39,8 @@ export interface DeidDeps {
   now: () => Date;
   fs?: SourceFs;
   pixelsCleaned?: boolean;
+  /** Instances processed at once (default 4). */
+  concurrency?: number;
   onProgress?: (p: { done: number; total: number }) => void;
 }
 
@@ -167,23 +169,30 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
   await writeJsonAtomic(path.join(out, MANIFEST), manifest);
 
   const uids = createUidMapper(Buffer.from(record.secret, 'hex'));
-  const files = layout(plan.include);
+  const files = [...layout(plan.include)];
   const kept = new Set<string>();
-  const studyInfo = new Map<string, ManifestStudy>();
+  type Outcome =
+    | { kind: 'written'; entry: ManifestInstance; studyDescription: string }
+    | { kind: 'excluded' | 'quarantined'; item: ManifestExclusion };
+  const outcomes: Outcome[] = new Array(files.length);
   let done = 0;
-  for (const [inst, rel] of files) {
+
+  const processOne = async (index: number): Promise<Outcome> => {
+    const [inst, rel] = files[index];
     const dest = path.join(out, rel);
     await fsp.mkdir(path.dirname(dest), { recursive: true });
-    let written;
     const src = await fsx.open(path.join(plan.root, inst.path)).catch(() => undefined);
-    if (!src) {
-      excluded.push({ path: inst.path, reason: 'unreadable' });
-      continue;
-    }
+    if (!src) return { kind: 'excluded', item: { path: inst.path, reason: 'unreadable' } };
+    let written;
     try {
       written = await writeInstance(path.join(plan.root, inst.path), dest, src, (parts) => {
         const r = deidentifyHeader(
-          { meta: parts.meta, elements: withSopFromMeta(parts.elements, parts.meta), encoding: parts.encoding, charsets: charsetsOf(parts.elements) },
+          {
+            meta: parts.meta,
+            elements: withSopFromMeta(parts.elements, parts.meta),
+            encoding: parts.encoding,
+            charsets: charsetsOf(parts.elements),
+          },
           {
             options,
             caseCode,
@@ -198,8 +207,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
         return { meta: r.meta, elements: r.elements };
       });
     } catch (err) {
-      excluded.push({ path: inst.path, reason: reasonOf(err) });
-      continue;
+      return { kind: 'excluded', item: { path: inst.path, reason: reasonOf(err) } };
     } finally {
       await src.close();
     }
@@ -209,42 +217,66 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     if (!check.ok) {
       const qdir = path.join(out, QUARANTINE);
       await fsp.mkdir(qdir, { recursive: true });
-      await fsp.rename(dest, path.join(qdir, `${String(manifest.quarantined.length + 1).padStart(5, '0')}.dcm`));
-      manifest.quarantined.push({ path: inst.path, reason: check.error ? 'verify-failed' : 'identity-found' });
-      continue;
+      await fsp.rename(dest, path.join(qdir, `${String(index + 1).padStart(5, '0')}.dcm`));
+      return { kind: 'quarantined', item: { path: inst.path, reason: check.error ? 'verify-failed' : 'identity-found' } };
     }
     const get = (tag: number) => asciiValue(findElement(written.elements, tag));
     if (!get(T.SOPInstanceUID)) {
       // Never list an instance a review service could not store.
       await fsp.rm(dest, { force: true });
-      excluded.push({ path: inst.path, reason: 'missing-uid' });
-      continue;
+      return { kind: 'excluded', item: { path: inst.path, reason: 'missing-uid' } };
     }
-    const entry: ManifestInstance = {
-      file: rel,
-      sopInstanceUID: get(T.SOPInstanceUID),
-      sopClassUID: get(T.SOPClassUID),
-      studyInstanceUID: get(T.StudyInstanceUID),
-      seriesInstanceUID: get(T.SeriesInstanceUID),
-      transferSyntaxUID: written.transferSyntaxUID,
-      modality: get(T.Modality),
-      bytes: written.bytes,
-      sha256: written.sha256,
+    return {
+      kind: 'written',
+      studyDescription: get(T.StudyDescription),
+      entry: {
+        file: rel,
+        sopInstanceUID: get(T.SOPInstanceUID),
+        sopClassUID: get(T.SOPClassUID),
+        studyInstanceUID: get(T.StudyInstanceUID),
+        seriesInstanceUID: get(T.SeriesInstanceUID),
+        transferSyntaxUID: written.transferSyntaxUID,
+        modality: get(T.Modality),
+        bytes: written.bytes,
+        sha256: written.sha256,
+      },
     };
-    manifest.instances.push(entry);
-    const st = studyInfo.get(entry.studyInstanceUID) ?? {
-      studyInstanceUID: entry.studyInstanceUID,
-      studyDescription: asciiValue(findElement(written.elements, T.StudyDescription)),
-      modalities: [],
-      instances: 0,
-      bytes: 0,
-    };
-    if (entry.modality && !st.modalities.includes(entry.modality)) st.modalities.push(entry.modality);
-    st.instances++;
-    st.bytes += entry.bytes;
-    studyInfo.set(entry.studyInstanceUID, st);
-    deps.onProgress?.({ done: ++done, total: files.size });
+  };
+
+  // A few instances at once: one's disc or fsync wait overlaps another's parsing and checking.
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      outcomes[i] = await processOne(i);
+      deps.onProgress?.({ done: ++done, total: files.length });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 4, files.length) }, worker));
+
+  // Outcomes are gathered in layout order, so the manifest is the same however the work interleaved.
+  const studyInfo = new Map<string, ManifestStudy>();
+  for (const o of outcomes) {
+    if (o.kind === 'excluded') excluded.push(o.item);
+    else if (o.kind === 'quarantined') manifest.quarantined.push(o.item);
+    else if (o.kind === 'written') {
+      const entry = o.entry;
+      manifest.instances.push(entry);
+      const st = studyInfo.get(entry.studyInstanceUID) ?? {
+        studyInstanceUID: entry.studyInstanceUID,
+        studyDescription: o.studyDescription,
+        modalities: [] as string[],
+        instances: 0,
+        bytes: 0,
+      };
+      if (entry.modality && !st.modalities.includes(entry.modality)) st.modalities.push(entry.modality);
+      st.instances++;
+      st.bytes += entry.bytes;
+      studyInfo.set(entry.studyInstanceUID, st);
+    }
   }
+  // Every written file reaches the disc before the manifest says the run is complete.
+  await syncAll(manifest.instances.map((i) => path.join(out, i.file)));
   // Remove series folders emptied by quarantine or failures, so the tree holds only manifest files.
   await removeEmptyDirs(out);
 
@@ -284,6 +316,22 @@ export function withSopFromMeta(elements: DicomElement[], meta: DicomElement[]):
     if (!findElement(elements, ds) && fromMeta?.value) add.push({ ...fromMeta, tag: ds });
   }
   return add.length ? [...elements, ...add] : elements;
+}
+
+/** fsync many files at once: the file system commits them together instead of one journal flush each. */
+async function syncAll(paths: string[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const fh = await fsp.open(paths[next++], 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, paths.length) }, worker));
 }
 
 async function removeEmptyDirs(dir: string): Promise<boolean> {

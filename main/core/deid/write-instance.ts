@@ -70,13 +70,20 @@ class HashCount extends Transform {
   }
 }
 
-async function* bytesOf(parts: Array<Uint8Array | { from: string; start: number; end: number }>) {
+const CHUNK = 1024 * 1024;
+
+async function* bytesOf(src: RandomAccessSource, parts: Array<Uint8Array | { start: number; end: number }>) {
   for (const p of parts) {
     if (p instanceof Uint8Array) {
       yield p;
-    } else if (p.end > p.start) {
-      // Pixel bytes go from the source file to the output unchanged, a chunk at a time.
-      yield* fs.createReadStream(p.from, { start: p.start, end: p.end - 1, highWaterMark: 1024 * 1024 });
+      continue;
+    }
+    // Pixel bytes go from the source file to the output unchanged, a chunk at a time, never whole.
+    for (let pos = p.start; pos < p.end; ) {
+      const chunk = await src.read(pos, Math.min(CHUNK, p.end - pos));
+      if (chunk.length === 0) throw new ClearDiscError('truncated', 'pixel data ended early');
+      pos += chunk.length;
+      yield chunk;
     }
   }
 }
@@ -84,7 +91,7 @@ async function* bytesOf(parts: Array<Uint8Array | { from: string; start: number;
 /**
  * Writes a de-identified copy of `sourcePath` to `destPath`: the header is parsed and rewritten by
  * `transform`, Pixel Data is streamed unchanged from the source, anything after it is transformed too.
- * The file appears at `destPath` only when complete (written to a temporary name, synced, renamed).
+ * The file appears at `destPath` only when complete (written to a temporary name, then renamed).
  */
 export async function writeInstance(
   sourcePath: string,
@@ -123,14 +130,14 @@ export async function writeInstance(
   const before = t.elements.filter((e) => !pixel || e.tag < pixel.tag);
   const after = t.elements.filter((e) => pixel && e.tag > pixel.tag);
 
-  const parts: Array<Uint8Array | { from: string; start: number; end: number }> = [
+  const parts: Array<Uint8Array | { start: number; end: number }> = [
     encodeFileMeta(meta),
     encodeElements(before, out.encoding),
   ];
   if (pixel) {
     const len = pixelBytes ? pixelBytes.length : pixel.length;
     parts.push(encodeHeader(pixel.tag, pixel.vr, len, out.encoding));
-    parts.push(pixelBytes ?? { from: sourcePath, start: pixelSpan!.start, end: pixelSpan!.end });
+    parts.push(pixelBytes ?? { start: pixelSpan!.start, end: pixelSpan!.end });
     if (after.length) parts.push(encodeElements(after, out.encoding));
   }
 
@@ -138,10 +145,8 @@ export async function writeInstance(
   const counter = new HashCount();
   const ws = fs.createWriteStream(tmp, { flags: 'w' });
   try {
-    await pipeline(bytesOf(parts), counter, ws);
-    const fh = await fsp.open(tmp, 'r+');
-    await fh.sync();
-    await fh.close();
+    await pipeline(bytesOf(src, parts), counter, ws);
+    // Durability is the caller's: a run syncs all its files together before declaring itself complete.
     await fsp.rename(tmp, destPath);
   } catch (err) {
     await fsp.rm(tmp, { force: true });

@@ -181,11 +181,30 @@ function occurs(hay: string, needle: string, boundary: Boundary, isWord: (c: str
   return false;
 }
 
+/**
+ * Whether any UID of `uids` stands in `hay` not glued to other digits or dotted digits: every maximal run
+ * of digits and dots is split at '..' and stripped of outer dots, then looked up (same rule as `occurs`).
+ */
+function hasUid(hay: string, uids: Set<string>): boolean {
+  for (const m of hay.matchAll(/[0-9.]{3,}/g)) {
+    for (const part of m[0].split(/\.{2,}/)) {
+      let a = 0;
+      let b = part.length;
+      while (a < b && part[a] === '.') a++;
+      while (b > a && part[b - 1] === '.') b--;
+      if (b - a >= 3 && uids.has(part.slice(a, b))) return true;
+    }
+  }
+  return false;
+}
+
 // ---- walking the data set --------------------------------------------------------------------------------------
 
 interface Walk {
   bytes: Uint8Array;
   needles: Needle[];
+  /** Original UIDs, looked up by exact match of every UID-shaped run: one pass per value, however many UIDs. */
+  uids: Set<string>;
   hits: Map<string, VerifyHit>;
   /** Byte ranges accounted for by parsed headers and values; the rest is scanned raw at the end. */
   covered: Array<[number, number]>;
@@ -310,6 +329,9 @@ function searchValue(
   // 'Müller' in the file must also match a token spelled 'Mueller' (the builder covers the reverse).
   let translit: string | undefined | null;
   let rawHay: string | undefined;
+  if (w.uids.size && (hasUid(decoded, w.uids) || (!textual && hasUid(latin1(value), w.uids)))) {
+    addHit(w, { tag, path, kind: textual ? 'uid' : 'raw', token: 'uid' });
+  }
   for (const n of w.needles) {
     // Two-letter tokens in binary data would match random byte pairs.
     if (n.short && !textual) continue;
@@ -406,6 +428,7 @@ function scanGaps(w: Walk): void {
     if (b - a < 3) continue;
     const hay = asciiLower(latin1(w.bytes.subarray(a, b)));
     const path = a < 132 ? 'preamble' : `bytes@${a}`;
+    if (w.uids.size && hasUid(hay, w.uids)) addHit(w, { tag: '', path, kind: 'raw', token: 'uid' });
     for (const n of w.needles)
       if (n.raw.some((p) => occurs(hay, p, n.boundary, isAsciiWord)))
         addHit(w, { tag: '', path, kind: 'raw', token: n.category });
@@ -449,7 +472,14 @@ export function verifyBuffer(buf: Uint8Array, tokens: IdentityTokens): VerifyRes
   } catch (e) {
     return { ok: false, hits: [], error: `unparseable: ${describe(e)}` };
   }
-  const w: Walk = { bytes: ds.byteArray, needles: compile(tokens), hits: new Map(), covered: [] };
+  const all = compile(tokens);
+  const w: Walk = {
+    bytes: ds.byteArray,
+    needles: all.filter((n) => n.category !== 'uid'),
+    uids: new Set(all.filter((n) => n.category === 'uid').map((n) => n.text)),
+    hits: new Map(),
+    covered: [],
+  };
   // dicom-parser reports a missing delimiter or early end of file as a warning: part of the file went unread.
   const warning = ds.warnings.find((x) => !harmlessWarning(x));
   let error = warning ? `incomplete: ${describe(warning)}` : undefined;

@@ -1,0 +1,195 @@
+// The first screen, end to end: the built page (renderer/dist, from `npm run build`) served by
+// `cleardisc serve`'s server in this process, driven in the system's Chromium through playwright-core.
+// Run with: npx jest -c jest.e2e.config.js
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, HTTP_MESSAGES, type RunningServer } from '../../main/serve/server';
+import { buildInstance, testUid, writeFile, type InstanceSpec } from '../fixtures/build-dicom';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const STATIC_DIR = path.join(ROOT, 'renderer', 'dist');
+const CHROMIUM = process.env.CLEARDISC_CHROMIUM || '/usr/bin/chromium';
+/** Where the screenshot of the answer goes (outside the folder removed at the end, so it can be looked at). */
+const SCREENSHOT = process.env.CLEARDISC_E2E_SCREENSHOT || path.join(os.tmpdir(), 'cleardisc-e2e-first-screen.png');
+const TOKEN = 'e2e-' + Math.random().toString(16).slice(2).padEnd(16, '0') + Date.now().toString(16);
+
+// Quiet, offline Chromium: without the background-networking flags it keeps trying to reach Google.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The newest modification time of any file under these paths. */
+function newestMtime(paths: string[]): number {
+  let max = 0;
+  for (const p of paths) {
+    const st = fs.statSync(p);
+    if (!st.isDirectory()) max = Math.max(max, st.mtimeMs);
+    else max = Math.max(max, newestMtime(fs.readdirSync(p).map((e) => path.join(p, e))));
+  }
+  return max;
+}
+
+const IMAGES = 5;
+const NOT_USED = 3;
+
+describe('first screen in a browser (cleardisc serve)', () => {
+  let tmp: string | undefined;
+  let disc: string;
+  let server: RunningServer | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(STATIC_DIR, 'index.html'))) {
+      throw new Error('renderer/dist/index.html is missing: run `npm run build` before the e2e tests.');
+    }
+    const built = fs.statSync(path.join(STATIC_DIR, 'index.html')).mtimeMs;
+    const newest = newestMtime([path.join(ROOT, 'renderer', 'src'), path.join(ROOT, 'renderer', 'index.html'), path.join(ROOT, 'shared')]);
+    if (newest > built) {
+      throw new Error('renderer/dist is older than renderer/src or shared/: run `npm run build` before the e2e tests.');
+    }
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it (scripts/provision-system.sh) or set CLEARDISC_CHROMIUM.`);
+    }
+
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-e2e-'));
+    disc = path.join(tmp, 'disc');
+    const ct = (n: number): InstanceSpec => ({
+      sopInstanceUID: testUid(9, 1, n),
+      studyInstanceUID: testUid(9),
+      seriesInstanceUID: testUid(9, 1),
+      instanceNumber: n,
+      patientName: 'Doe^Jane',
+      patientId: 'PID-E2E',
+      studyDate: '20240102',
+      studyDescription: 'CT CHEST WITH CONTRAST',
+      modality: 'CT',
+    });
+    for (let n = 1; n <= IMAGES; n++) writeFile(disc, `DICOM/IM${n}`, buildInstance(ct(n)));
+    // What else a disc carries: none of it is an image.
+    writeFile(disc, 'README.TXT', 'Insert the disc and run viewer.exe');
+    writeFile(disc, 'AUTORUN.INF', '[autorun]\r\nopen=viewer.exe\r\n');
+    writeFile(disc, 'viewer/viewer.exe', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(4000, 7)]));
+
+    server = await startServer({ staticDir: STATIC_DIR, token: TOKEN, deps: { version: () => '0.1.0-e2e' } });
+
+    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: 20_000,
+      viewport: { width: 1000, height: 800 },
+      locale: 'en-GB',
+      colorScheme: 'light',
+    });
+    context.setDefaultTimeout(10_000);
+    page = context.pages()[0] ?? (await context.newPage());
+    // Anything the page logs as an error (a CSP violation, a failed request, an exception) fails the run.
+    page.on('console', (m) => {
+      // Failed requests are listed (with their address) by the response handler below.
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  }, 45_000);
+
+  afterAll(async () => {
+    // Browser first, then the server, then the files: each even if the one before failed.
+    await context?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      return el ? `${el.tagName.toLowerCase()}:${(el.textContent ?? '').trim() || el.getAttribute('id') || ''}` : '';
+    });
+
+  it('opens with the token, which then leaves the address bar', async () => {
+    await page.goto(server!.pageUrl);
+    await page.getByRole('heading', { level: 1, name: 'Send your scans for a second opinion' }).waitFor();
+    // The version call carries the token: the footer shows it.
+    await page.getByText('ClearDisc 0.1.0-e2e').waitFor();
+    expect(page.url()).toBe(server!.url);
+    expect(await page.evaluate(() => sessionStorage.getItem('cleardisc.token'))).toBe(TOKEN);
+  });
+
+  it('finds the scans in a typed folder and shows the name, the study, the image count and the files not used', async () => {
+    // In a browser there is no folder picker: the typing box is the main action, with no dead button above it.
+    await expect(page.getByRole('button', { name: /Choose disc or folder/ }).count()).resolves.toBe(0);
+    const location = page.getByLabel('Location of the disc or folder');
+    await expect(location.isVisible()).resolves.toBe(true);
+    await location.fill(disc);
+    await page.getByRole('button', { name: 'Look for scans' }).click();
+
+    const found = page.getByRole('region', { name: 'What we found' });
+    await found.waitFor();
+    await expect(found.getByText('Jane Doe', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(found.getByRole('cell', { name: 'CT CHEST WITH CONTRAST' }).isVisible()).resolves.toBe(true);
+    await expect(found.getByRole('cell', { name: '2 January 2024' }).isVisible()).resolves.toBe(true);
+    await expect(found.getByText(`${IMAGES} images in 1 study`).isVisible()).resolves.toBe(true);
+    await expect(found.getByRole('cell', { name: String(IMAGES), exact: true }).isVisible()).resolves.toBe(true);
+    await expect(found.getByText(`${NOT_USED} files were not used`).isVisible()).resolves.toBe(true);
+
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+  });
+
+  it('works with the keyboard alone: Tab to the location, type, Tab to the button, Enter', async () => {
+    await page.reload(); // the token survives a reload (sessionStorage)
+    await page.getByText('ClearDisc 0.1.0-e2e').waitFor();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+
+    // From the top of the page, Tab reaches the location box within a few steps.
+    let steps = 0;
+    while ((await page.evaluate(() => document.activeElement?.tagName)) !== 'INPUT') {
+      if (++steps > 8) throw new Error(`Tab never reached the location box (last focus: ${await focused()})`);
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.type(disc);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('button:Look for scans');
+    await page.keyboard.press('Enter');
+
+    // Focus moves to the answer, so a keyboard or screen-reader user lands on it.
+    await page.getByRole('heading', { name: 'What we found' }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'found');
+    await expect(page.getByText(`${IMAGES} images in 1 study`).isVisible()).resolves.toBe(true);
+
+    // The next Tab opens "why were files not used?" with Enter.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toMatch(new RegExp(`^summary:${NOT_USED} files were not used`));
+    await page.keyboard.press('Enter');
+    await expect(
+      page.getByText('This file is not a medical image', { exact: false }).first().isVisible(),
+    ).resolves.toBe(true);
+  });
+
+  it('says plainly, in one sentence, when the typed location cannot be opened', async () => {
+    const location = page.getByLabel('Location of the disc or folder');
+    await location.fill(path.join(tmp!, 'no such folder'));
+    await location.press('Enter');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain(HTTP_MESSAGES.cannotOpen);
+    // The earlier answer is gone, so nothing on screen contradicts the message.
+    await expect(page.getByRole('heading', { name: 'What we found' }).count()).resolves.toBe(0);
+  });
+
+  it('logged no errors (no CSP violation, no failed request)', () => {
+    // The 422 of the previous test is the expected answer to a location that cannot be opened.
+    expect(problems.filter((p) => p !== '422 /api/scan')).toEqual([]);
+  });
+});
