@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { scan } from '../main/core/scan/scan';
 import { makePlan } from '../main/core/deid/plan';
@@ -32,11 +33,12 @@ async function main() {
     const r = await scan(source);
     Object.assign(extra, { files: r.files, instances: r.instances.length, bytesRead: r.bytesRead, bytesTotal: r.bytesTotal });
   } else if (task === 'copy') {
-    // The floor: a plain streamed copy of the same files.
+    // The floor: a plain streamed copy of the same files, every byte through the process as ours go.
+    // (fs.copyFile is not used: it lets the kernel copy without reading, which no de-identifier can.)
     for (const f of files(source)) {
       const dest = path.join(out, path.relative(source, f));
       fs.mkdirSync(path.dirname(dest), { recursive: true });
-      await fs.promises.copyFile(f, dest);
+      await pipeline(fs.createReadStream(f, { highWaterMark: 1 << 20 }), fs.createWriteStream(dest));
     }
   } else if (task === 'deid') {    const plan = makePlan(await scan(source));
     const r = await deidentify(plan, {
@@ -48,12 +50,16 @@ async function main() {
     });
     Object.assign(extra, { written: r.summary.written, quarantined: r.summary.quarantined.length });
   } else if (task === 'dcmjs') {
-    // What most JavaScript tools do: whole file in memory, naturalize, write back.
+    // What JavaScript de-identifiers built on dcmjs do: whole file in memory, naturalize the data set to
+    // edit it by keyword, denaturalize, write back (no edits are made here, so this is its floor).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dcmjs = require('dcmjs');
+    const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
     for (const f of files(source)) {
       const buf = fs.readFileSync(f);
-      const dict = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      const dict = DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      const natural = DicomMetaDictionary.naturalizeDataset(dict.dict);
+      dict.dict = DicomMetaDictionary.denaturalizeDataset(natural);
       const dest = path.join(out, path.relative(source, f));
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, Buffer.from(dict.write()));
