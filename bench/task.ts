@@ -11,6 +11,8 @@ import { scan } from '../main/core/scan/scan';
 import { makePlan } from '../main/core/deid/plan';
 import { deidentify } from '../main/core/deid/run';
 import { fileRecordStore } from '../main/core/deid/case-record';
+import { runUpload } from '../main/core/jobs/upload';
+import * as http from 'node:http';
 
 function files(dir: string): string[] {
   const out: string[] = [];
@@ -40,6 +42,60 @@ async function main() {
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       await pipeline(fs.createReadStream(f, { highWaterMark: 1 << 20 }), fs.createWriteStream(dest));
     }
+  } else if (task === 'copy-sync') {
+    // The same copy, each file synced to disk as ClearDisc does before declaring its output complete.
+    for (const f of files(source)) {
+      const dest = path.join(out, path.relative(source, f));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      await pipeline(fs.createReadStream(f, { highWaterMark: 1 << 20 }), fs.createWriteStream(dest));
+      const fh = await fs.promises.open(dest, 'r+');
+      await fh.sync();
+      await fh.close();
+    }
+  } else if (task === 'post') {
+    // The floor for uploads: every file of the job in one streamed multipart POST, nothing else.
+    const manifest = JSON.parse(fs.readFileSync(path.join(source, 'manifest.json'), 'utf8'));
+    const parts: string[] = manifest.instances.map((i: { file: string }) => path.join(source, i.file));
+    const boundary = 'bench' + randomBytes(8).toString('hex');
+    const head = (n: number) => Buffer.from(`${n ? '\r\n' : ''}--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const length = parts.reduce((n, f, i) => n + head(i).length + fs.statSync(f).size, tail.length);
+    const url = new URL(`${out.replace(/\/$/, '')}/studies`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+          'Content-Length': length,
+          Accept: 'application/dicom+json',
+          Authorization: 'Basic ' + Buffer.from(`${process.env.CLEARDISC_USER}:${process.env.CLEARDISC_PASSWORD}`).toString('base64'),
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      (async () => {
+        for (let i = 0; i < parts.length; i++) {
+          if (!req.write(head(i))) await new Promise((r) => req.once('drain', r));
+          for await (const chunk of fs.createReadStream(parts[i], { highWaterMark: 1 << 20 })) {
+            if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+          }
+        }
+        req.end(tail);
+      })().catch(reject);
+    });
+    Object.assign(extra, { status });
+  } else if (task === 'upload') {
+    const r = await runUpload({
+      jobDir: source,
+      serviceUrl: out,
+      auth: { kind: 'basic', user: process.env.CLEARDISC_USER!, password: process.env.CLEARDISC_PASSWORD! },
+      env: process.env,
+      records: fileRecordStore(path.join(source, '..', 'records')),
+    });
+    Object.assign(extra, { stored: r.stored, complete: r.complete });
   } else if (task === 'deid') {    const plan = makePlan(await scan(source));
     const r = await deidentify(plan, {
       out,
