@@ -19,15 +19,10 @@ class Chunks {
 
 function tagHeader(tag: number, len: number, le: boolean): Buffer {
   const b = Buffer.alloc(8);
-  if (le) {
-    b.writeUInt16LE(tag >>> 16, 0);
-    b.writeUInt16LE(tag & 0xffff, 2);
-    b.writeUInt32LE(len, 4);
-  } else {
-    b.writeUInt16BE(tag >>> 16, 0);
-    b.writeUInt16BE(tag & 0xffff, 2);
-    b.writeUInt32BE(len, 4);
-  }
+  const v = new DataView(b.buffer, b.byteOffset, 8);
+  v.setUint16(0, tag >>> 16, le);
+  v.setUint16(2, tag & 0xffff, le);
+  v.setUint32(4, len, le);
   return b;
 }
 
@@ -37,31 +32,14 @@ export function encodeHeader(tag: number, vr: string, len: number, enc: Encoding
   if (!enc.explicitVR) return tagHeader(tag, len, le);
   // A value too long for a short-length VR can only be written as UN (PS3.5 6.2.2 note).
   const outVr = !LONG_VRS.has(vr) && len !== UNDEFINED && len > 0xffff ? 'UN' : vr;
-  if (LONG_VRS.has(outVr)) {
-    const b = Buffer.alloc(12);
-    if (le) {
-      b.writeUInt16LE(tag >>> 16, 0);
-      b.writeUInt16LE(tag & 0xffff, 2);
-      b.writeUInt32LE(len, 8);
-    } else {
-      b.writeUInt16BE(tag >>> 16, 0);
-      b.writeUInt16BE(tag & 0xffff, 2);
-      b.writeUInt32BE(len, 8);
-    }
-    b.write(outVr, 4, 'latin1');
-    return b;
-  }
-  const b = Buffer.alloc(8);
-  if (le) {
-    b.writeUInt16LE(tag >>> 16, 0);
-    b.writeUInt16LE(tag & 0xffff, 2);
-    b.writeUInt16LE(len, 6);
-  } else {
-    b.writeUInt16BE(tag >>> 16, 0);
-    b.writeUInt16BE(tag & 0xffff, 2);
-    b.writeUInt16BE(len, 6);
-  }
+  const long = LONG_VRS.has(outVr);
+  const b = Buffer.alloc(long ? 12 : 8);
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  v.setUint16(0, tag >>> 16, le);
+  v.setUint16(2, tag & 0xffff, le);
   b.write(outVr, 4, 'latin1');
+  if (long) v.setUint32(8, len, le);
+  else v.setUint16(6, len, le);
   return b;
 }
 

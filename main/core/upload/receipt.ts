@@ -2,6 +2,7 @@
 // self-contained). Built from the manifest and the journal only: new UIDs, sizes, hashes, the server's
 // acknowledgements, options and reason sentences. No patient identity, and no source paths (an excluded
 // item's path can contain a name): excluded and quarantined items are referred to by number and reason.
+import { formatBytes } from '../../../shared/format';
 import * as path from 'node:path';
 import type { DeidOptions, Manifest } from '../../../shared/deid-types';
 import { REASONS, isReasonCode, type ReasonCode } from '../../../shared/reasons';
@@ -189,17 +190,6 @@ export function escapeHtml(s: string): string {
   );
 }
 
-function bytesText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
-}
 
 export function renderReceiptHtml(r: Receipt): string {
   const e = escapeHtml;
@@ -235,7 +225,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weigh
 <dt>Sent</dt><dd>${e(when)}</dd>
 <dt>Review service</dt><dd class="mono">${e(r.service)}</dd>
 <dt>Studies</dt><dd>${r.totals.studies}</dd>
-<dt>Images</dt><dd>${r.totals.instances} (${e(bytesText(r.totals.bytes))}), every one confirmed held by the service</dd>
+<dt>Images</dt><dd>${r.totals.instances} (${e(formatBytes(r.totals.bytes))}), every one confirmed held by the service</dd>
 <dt>Left out</dt><dd>${r.totals.excluded} not used, ${r.totals.quarantined} held back</dd>
 <dt>Prepared by</dt><dd>${e(r.tool)}${r.deidentifiedAt ? ` on ${e(r.deidentifiedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))}` : ''}</dd>
 </dl>`);
@@ -249,7 +239,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weigh
         e(s.modalities.join(', ')),
         String(s.series),
         String(s.instances),
-        e(bytesText(s.bytes)),
+        e(formatBytes(s.bytes)),
       ]),
     );
   }
@@ -292,7 +282,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weigh
         String(i.n),
         `<span class="mono">${e(i.sopInstanceUID)}</span>`,
         e(i.modality),
-        e(bytesText(i.bytes)),
+        e(formatBytes(i.bytes)),
         `<span class="mono">${e(i.sha256)}</span>`,
         ack,
       ]),
