@@ -4,6 +4,7 @@ import { deidCommand, DEID_USAGE } from './deid-command';
 import { uploadCommand, UPLOAD_USAGE } from './upload-command';
 import { sendCommand, SEND_USAGE } from './send-command';
 import { watchCommand, WATCH_USAGE } from './watch-command';
+import { serveCommand, SERVE_USAGE } from './serve-command';
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
@@ -13,9 +14,10 @@ const COMMANDS: Record<string, Command> = {
   upload: (argv, io) => uploadCommand(argv, io),
   send: sendCommand,
   watch: (argv, io) => watchCommand(argv, io),
+  serve: serveCommand,
 };
 
-const USAGE = ['usage:', `  ${SCAN_USAGE}`, `  ${DEID_USAGE}`, `  ${UPLOAD_USAGE}`, `  ${SEND_USAGE}`, `  ${WATCH_USAGE}`].join('\n');
+const USAGE = ['usage:', `  ${SCAN_USAGE}`, `  ${DEID_USAGE}`, `  ${UPLOAD_USAGE}`, `  ${SEND_USAGE}`, `  ${WATCH_USAGE}`, `  ${SERVE_USAGE}`].join('\n');
 
 /** Runs one command; returns the exit code (0 done, 1 failed, 2 bad arguments or unreadable input). */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {

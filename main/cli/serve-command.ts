@@ -11,7 +11,8 @@ import { UsageError, type CliIO } from './io';
 
 export const SERVE_USAGE = 'cleardisc serve [--port N] [--no-open]';
 
-export const NOT_BUILT = 'cleardisc serve: the page is not built yet. Run `npm run build` in the project folder first.';
+export const NOT_BUILT =
+  'cleardisc serve: the page is not built yet. Run `npm run build` in the project folder first.';
 
 export interface ServeOptions {
   /** Stops the server when aborted (tests); otherwise SIGINT / SIGTERM do. */
@@ -40,7 +41,9 @@ export function packageRoot(from = __dirname): string | null {
 
 function packageVersion(root: string | null): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root ?? '', 'package.json'), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(fs.readFileSync(path.join(root ?? '', 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   } catch {
     return '0.0.0';
@@ -50,7 +53,9 @@ function packageVersion(root: string | null): string {
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
-    throw new UsageError(`--port must be a number from 0 to 65535 (0 picks a free one)\nusage: ${SERVE_USAGE}`);
+    throw new UsageError(
+      `--port must be a number from 0 to 65535 (0 picks a free one)\nusage: ${SERVE_USAGE}`,
+    );
   }
   return Number(value);
 }
@@ -114,13 +119,17 @@ export async function serveCommand(argv: string[], io: CliIO, opts: ServeOptions
     server = await startServer({ port, staticDir, token, deps: { version: () => packageVersion(root) } });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use; choose another with --port, or leave --port out`);
-    if (code === 'EACCES') throw new UsageError(`port ${port} cannot be used by this account; choose a number above 1023`);
+    if (code === 'EADDRINUSE')
+      throw new UsageError(`port ${port} is already in use; choose another with --port, or leave --port out`);
+    if (code === 'EACCES')
+      throw new UsageError(`port ${port} cannot be used by this account; choose a number above 1023`);
     throw err;
   }
 
   io.out(`${server.pageUrl}\n`);
-  io.err('ClearDisc is ready in your web browser. Keep this window open while you use it; press Ctrl+C to stop.\n');
+  io.err(
+    'ClearDisc is ready in your web browser. Keep this window open while you use it; press Ctrl+C to stop.\n',
+  );
   let cleanupOpen: () => void = () => undefined;
   if (!values['no-open']) {
     if (opts.openBrowser) opts.openBrowser(server.pageUrl);

@@ -41,12 +41,12 @@ export interface RunningServer {
 
 /** What a refused or failed request says: one plain sentence each. */
 export const HTTP_MESSAGES = {
-  noToken:
-    'This page needs the link ClearDisc showed when it started. Please open that full link again.',
+  noToken: 'This page needs the link ClearDisc showed when it started. Please open that full link again.',
   wrongHost: 'This request was not addressed to ClearDisc on this computer, so it was refused.',
   wrongOrigin: 'This request did not come from the ClearDisc page, so it was refused.',
   notFound: 'There is nothing at this address.',
-  noPicker: 'This browser cannot show a folder picker. Please type the location of the disc or folder instead.',
+  noPicker:
+    'This browser cannot show a folder picker. Please type the location of the disc or folder instead.',
   badMethod: 'This address does not accept that kind of request.',
   /** The scanner's "could not be read" is about one file; for the folder itself a browser user needs more. */
   cannotOpen:
@@ -172,19 +172,33 @@ function send(
   res.end(head ? undefined : buf);
 }
 
-function sendJson(res: http.ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  value: unknown,
+  extra: Record<string, string> = {},
+): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), {
     'Cache-Control': 'no-store',
     ...extra,
   });
 }
 
-function sendError(res: http.ServerResponse, status: number, message: string, extra: Record<string, string> = {}) {
+function sendError(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  extra: Record<string, string> = {},
+) {
   sendJson(res, status, { error: message }, extra);
 }
 
 /** The sentences the shared handlers may reject with (see plainError in ../electron/ipc). */
-const PLAIN = new Set<string>([...Object.values(REASONS), ...Object.values(MESSAGES), HTTP_MESSAGES.cannotOpen]);
+const PLAIN = new Set<string>([
+  ...Object.values(REASONS),
+  ...Object.values(MESSAGES),
+  HTTP_MESSAGES.cannotOpen,
+]);
 
 function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === '::1';
@@ -194,7 +208,11 @@ function isLoopbackHost(host: string): boolean {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(host)) throw new Error('ClearDisc serves only this computer (127.0.0.1 or ::1).');
-  if (typeof options.token !== 'string' || options.token.length < 16 || !/^[\x21-\x7e]+$/.test(options.token)) {
+  if (
+    typeof options.token !== 'string' ||
+    options.token.length < 16 ||
+    !/^[\x21-\x7e]+$/.test(options.token)
+  ) {
     throw new Error('The session token must be at least 16 printable characters.');
   }
   const token = options.token;
@@ -246,7 +264,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             return sendJson(res, 200, await api.scan(paths.length === 1 ? paths[0] : undefined));
           } catch (err) {
             // The scanner says "unreadable" here only when the folder itself cannot be opened.
-            if (err instanceof Error && err.message === REASONS.unreadable) throw new Error(HTTP_MESSAGES.cannotOpen);
+            if (err instanceof Error && err.message === REASONS.unreadable)
+              throw new Error(HTTP_MESSAGES.cannotOpen, { cause: err });
             throw err;
           } finally {
             scanning = false;
@@ -284,7 +303,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Only exact names from the start-up list are ever served.
     const file = files.get(rawPath === '/' ? '/index.html' : rawPath);
     // Browsers ask for an icon on their own; "none" is the answer, not an error in the console.
-    if (!file && rawPath === '/favicon.ico') return send(res, 204, 'image/x-icon', '', { 'Cache-Control': 'no-cache' });
+    if (!file && rawPath === '/favicon.ico')
+      return send(res, 204, 'image/x-icon', '', { 'Cache-Control': 'no-cache' });
     if (!file) return sendError(res, 404, HTTP_MESSAGES.notFound);
     send(res, 200, file.type, file.body, { 'Cache-Control': 'no-cache' }, req.method === 'HEAD');
   };

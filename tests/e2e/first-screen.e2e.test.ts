@@ -12,7 +12,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const STATIC_DIR = path.join(ROOT, 'renderer', 'dist');
 const CHROMIUM = process.env.CLEARDISC_CHROMIUM || '/usr/bin/chromium';
 /** Where the screenshot of the answer goes (outside the folder removed at the end, so it can be looked at). */
-const SCREENSHOT = process.env.CLEARDISC_E2E_SCREENSHOT || path.join(os.tmpdir(), 'cleardisc-e2e-first-screen.png');
+const SCREENSHOT =
+  process.env.CLEARDISC_E2E_SCREENSHOT || path.join(os.tmpdir(), 'cleardisc-e2e-first-screen.png');
 const TOKEN = 'e2e-' + Math.random().toString(16).slice(2).padEnd(16, '0') + Date.now().toString(16);
 
 // Quiet, offline Chromium: without the background-networking flags it keeps trying to reach Google.
@@ -53,12 +54,20 @@ describe('first screen in a browser (cleardisc serve)', () => {
       throw new Error('renderer/dist/index.html is missing: run `npm run build` before the e2e tests.');
     }
     const built = fs.statSync(path.join(STATIC_DIR, 'index.html')).mtimeMs;
-    const newest = newestMtime([path.join(ROOT, 'renderer', 'src'), path.join(ROOT, 'renderer', 'index.html'), path.join(ROOT, 'shared')]);
+    const newest = newestMtime([
+      path.join(ROOT, 'renderer', 'src'),
+      path.join(ROOT, 'renderer', 'index.html'),
+      path.join(ROOT, 'shared'),
+    ]);
     if (newest > built) {
-      throw new Error('renderer/dist is older than renderer/src or shared/: run `npm run build` before the e2e tests.');
+      throw new Error(
+        'renderer/dist is older than renderer/src or shared/: run `npm run build` before the e2e tests.',
+      );
     }
     if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (scripts/provision-system.sh) or set CLEARDISC_CHROMIUM.`);
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: install it (scripts/provision-system.sh) or set CLEARDISC_CHROMIUM.`,
+      );
     }
 
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-e2e-'));
@@ -96,7 +105,8 @@ describe('first screen in a browser (cleardisc serve)', () => {
     // Anything the page logs as an error (a CSP violation, a failed request, an exception) fails the run.
     page.on('console', (m) => {
       // Failed requests are listed (with their address) by the response handler below.
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+        problems.push(`console: ${m.text()}`);
     });
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`${r.status()} ${new URL(r.url()).pathname}`);
@@ -111,11 +121,12 @@ describe('first screen in a browser (cleardisc serve)', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  // Code run in the page is given as strings: the project's tsconfig has no DOM types (main/ must not see them).
+  /** What has the keyboard focus, as "tag:text" (or "tag:id" when it has no text). */
   const focused = () =>
-    page.evaluate(() => {
-      const el = document.activeElement;
-      return el ? `${el.tagName.toLowerCase()}:${(el.textContent ?? '').trim() || el.getAttribute('id') || ''}` : '';
-    });
+    page.evaluate<string>(
+      `(() => { const el = document.activeElement; return el ? el.tagName.toLowerCase() + ':' + ((el.textContent || '').trim() || el.id) : ''; })()`,
+    );
 
   it('opens with the token, which then leaves the address bar', async () => {
     await page.goto(server!.pageUrl);
@@ -123,7 +134,7 @@ describe('first screen in a browser (cleardisc serve)', () => {
     // The version call carries the token: the footer shows it.
     await page.getByText('ClearDisc 0.1.0-e2e').waitFor();
     expect(page.url()).toBe(server!.url);
-    expect(await page.evaluate(() => sessionStorage.getItem('cleardisc.token'))).toBe(TOKEN);
+    expect(await page.evaluate<string | null>(`sessionStorage.getItem('cleardisc.token')`)).toBe(TOKEN);
   });
 
   it('finds the scans in a typed folder and shows the name, the study, the image count and the files not used', async () => {
@@ -140,7 +151,9 @@ describe('first screen in a browser (cleardisc serve)', () => {
     await expect(found.getByRole('cell', { name: 'CT CHEST WITH CONTRAST' }).isVisible()).resolves.toBe(true);
     await expect(found.getByRole('cell', { name: '2 January 2024' }).isVisible()).resolves.toBe(true);
     await expect(found.getByText(`${IMAGES} images in 1 study`).isVisible()).resolves.toBe(true);
-    await expect(found.getByRole('cell', { name: String(IMAGES), exact: true }).isVisible()).resolves.toBe(true);
+    await expect(found.getByRole('cell', { name: String(IMAGES), exact: true }).isVisible()).resolves.toBe(
+      true,
+    );
     await expect(found.getByText(`${NOT_USED} files were not used`).isVisible()).resolves.toBe(true);
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -150,11 +163,11 @@ describe('first screen in a browser (cleardisc serve)', () => {
   it('works with the keyboard alone: Tab to the location, type, Tab to the button, Enter', async () => {
     await page.reload(); // the token survives a reload (sessionStorage)
     await page.getByText('ClearDisc 0.1.0-e2e').waitFor();
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate(`document.activeElement && document.activeElement.blur()`);
 
     // From the top of the page, Tab reaches the location box within a few steps.
     let steps = 0;
-    while ((await page.evaluate(() => document.activeElement?.tagName)) !== 'INPUT') {
+    while (!(await focused()).startsWith('input:')) {
       if (++steps > 8) throw new Error(`Tab never reached the location box (last focus: ${await focused()})`);
       await page.keyboard.press('Tab');
     }
@@ -165,7 +178,7 @@ describe('first screen in a browser (cleardisc serve)', () => {
 
     // Focus moves to the answer, so a keyboard or screen-reader user lands on it.
     await page.getByRole('heading', { name: 'What we found' }).waitFor();
-    await page.waitForFunction(() => document.activeElement?.id === 'found');
+    await page.waitForFunction(`document.activeElement && document.activeElement.id === 'found'`);
     await expect(page.getByText(`${IMAGES} images in 1 study`).isVisible()).resolves.toBe(true);
 
     // The next Tab opens "why were files not used?" with Enter.

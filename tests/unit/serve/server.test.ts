@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { HTTP_ROUTES } from '../../../shared/api';
 import type { ScanSummary } from '../../../shared/scan-types';
 import { MESSAGES } from '../../../main/electron/ipc';
-import { HTTP_MESSAGES, startServer, type RunningServer, type ServerOptions } from '../../../main/serve/server';
+import {
+  HTTP_MESSAGES,
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+} from '../../../main/serve/server';
 import { NOT_BUILT, packageRoot, serveCommand } from '../../../main/cli/serve-command';
 import { UsageError, type CliIO } from '../../../main/cli/io';
 import { buildInstance, testUid, writeFile, type InstanceSpec } from '../../fixtures/build-dicom';
@@ -29,14 +34,17 @@ function request(
   { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: rawPath, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path: rawPath, headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -198,14 +206,23 @@ describe('startServer', () => {
       const none = await request(port, HTTP_ROUTES.version);
       expectPlainError(none, 401, HTTP_MESSAGES.noToken);
       expect(none.headers['www-authenticate']).toBe('Bearer');
-      expectPlainError(await request(port, HTTP_ROUTES.version, { headers: auth('wrong-token-0123456789abcdef') }), 401);
+      expectPlainError(
+        await request(port, HTTP_ROUTES.version, { headers: auth('wrong-token-0123456789abcdef') }),
+        401,
+      );
       expectPlainError(await request(port, HTTP_ROUTES.version, { headers: auth(TOKEN.slice(0, -1)) }), 401);
       expectPlainError(await request(port, HTTP_ROUTES.version, { headers: auth(`${TOKEN}x`) }), 401);
       expectPlainError(await request(port, HTTP_ROUTES.version, { headers: { Authorization: TOKEN } }), 401);
-      expectPlainError(await request(port, HTTP_ROUTES.version, { headers: { Authorization: `Basic ${TOKEN}` } }), 401);
+      expectPlainError(
+        await request(port, HTTP_ROUTES.version, { headers: { Authorization: `Basic ${TOKEN}` } }),
+        401,
+      );
       // The token in the query or a cookie is not a credential: only the header is.
       expectPlainError(await request(port, `${HTTP_ROUTES.version}?token=${TOKEN}`), 401);
-      expectPlainError(await request(port, HTTP_ROUTES.version, { headers: { Cookie: `token=${TOKEN}` } }), 401);
+      expectPlainError(
+        await request(port, HTTP_ROUTES.version, { headers: { Cookie: `token=${TOKEN}` } }),
+        401,
+      );
       // Unknown API routes say nothing before the token is checked.
       expectPlainError(await request(port, '/api/secrets'), 401);
 
@@ -225,14 +242,23 @@ describe('startServer', () => {
         `localhost.evil.example:${port}`,
         `127.0.0.1.nip.io:${port}`,
       ]) {
-        expectPlainError(await request(port, HTTP_ROUTES.version, { headers: { ...auth(), Host: bad } }), 403, HTTP_MESSAGES.wrongHost);
+        expectPlainError(
+          await request(port, HTTP_ROUTES.version, { headers: { ...auth(), Host: bad } }),
+          403,
+          HTTP_MESSAGES.wrongHost,
+        );
         expect((await request(port, '/', { headers: { Host: bad } })).status).toBe(403);
       }
       // No Host at all (HTTP/1.0 allows that): refused too.
-      const noHost = await rawRequest(port, `GET ${HTTP_ROUTES.version} HTTP/1.0\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+      const noHost = await rawRequest(
+        port,
+        `GET ${HTTP_ROUTES.version} HTTP/1.0\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`,
+      );
       expect(noHost).toMatch(/^HTTP\/1\.1 403 /);
       for (const good of [host, `localhost:${port}`, `LOCALHOST:${port}`]) {
-        expect((await request(port, HTTP_ROUTES.version, { headers: { ...auth(), Host: good } })).status).toBe(200);
+        expect(
+          (await request(port, HTTP_ROUTES.version, { headers: { ...auth(), Host: good } })).status,
+        ).toBe(200);
       }
     });
 
@@ -264,7 +290,9 @@ describe('startServer', () => {
 
   describe('the API routes', () => {
     it('scan returns the ScanSummary of a folder, read by the same core as the desktop app', async () => {
-      const a = await request(port, `${HTTP_ROUTES.scan}?path=${encodeURIComponent(disc)}`, { headers: auth() });
+      const a = await request(port, `${HTTP_ROUTES.scan}?path=${encodeURIComponent(disc)}`, {
+        headers: auth(),
+      });
       expect(a.status).toBe(200);
       expect(a.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(a.headers['cache-control']).toBe('no-store');
@@ -272,9 +300,16 @@ describe('startServer', () => {
       expect(s.root).toBe(disc);
       expect(s.instances).toBe(4);
       expect(s.files).toBe(6);
-      expect(s.patients).toEqual([{ patientName: 'Served^Patient', patientId: 'PID-SRV', birthDate: '19600101' }]);
+      expect(s.patients).toEqual([
+        { patientName: 'Served^Patient', patientId: 'PID-SRV', birthDate: '19600101' },
+      ]);
       expect(s.studies).toHaveLength(1);
-      expect(s.studies[0]).toMatchObject({ studyDescription: 'MR KNEE', studyDate: '20240315', modalities: ['MR'], instances: 4 });
+      expect(s.studies[0]).toMatchObject({
+        studyDescription: 'MR KNEE',
+        studyDate: '20240315',
+        modalities: ['MR'],
+        instances: 4,
+      });
       expect(s.skipped).toEqual([
         { path: 'AUTORUN.INF', reason: 'not-dicom' },
         { path: 'README.TXT', reason: 'not-dicom' },
@@ -283,18 +318,42 @@ describe('startServer', () => {
 
     it('answers a bad or missing folder with one plain sentence, without the path or any identity', async () => {
       const missing = path.join(tmp, 'Jane Doe 1960-01-01 scans');
-      const notThere = await request(port, `${HTTP_ROUTES.scan}?path=${encodeURIComponent(missing)}`, { headers: auth() });
+      const notThere = await request(port, `${HTTP_ROUTES.scan}?path=${encodeURIComponent(missing)}`, {
+        headers: auth(),
+      });
       expectPlainError(notThere, 422, HTTP_MESSAGES.cannotOpen);
       expect(notThere.text).not.toContain('Jane');
 
       const aFile = path.join(disc, 'README.TXT');
-      expectPlainError(await request(port, `${HTTP_ROUTES.scan}?path=${encodeURIComponent(aFile)}`, { headers: auth() }), 422, HTTP_MESSAGES.cannotOpen);
+      expectPlainError(
+        await request(port, `${HTTP_ROUTES.scan}?path=${encodeURIComponent(aFile)}`, { headers: auth() }),
+        422,
+        HTTP_MESSAGES.cannotOpen,
+      );
 
-      for (const q of ['', '?path=', '?path=relative%2Fdisc', `?path=${encodeURIComponent(disc)}&path=${encodeURIComponent(disc)}`, `?path=${'x'.repeat(5000)}`]) {
-        expectPlainError(await request(port, `${HTTP_ROUTES.scan}${q}`, { headers: auth() }), 400, MESSAGES.badPath);
+      for (const q of [
+        '',
+        '?path=',
+        '?path=relative%2Fdisc',
+        `?path=${encodeURIComponent(disc)}&path=${encodeURIComponent(disc)}`,
+        `?path=${'x'.repeat(5000)}`,
+      ]) {
+        expectPlainError(
+          await request(port, `${HTTP_ROUTES.scan}${q}`, { headers: auth() }),
+          400,
+          MESSAGES.badPath,
+        );
       }
-      expectPlainError(await request(port, HTTP_ROUTES.scan, { method: 'POST', headers: auth() }), 405, HTTP_MESSAGES.badMethod);
-      expectPlainError(await request(port, '/api/nothing-here', { headers: auth() }), 404, HTTP_MESSAGES.notFound);
+      expectPlainError(
+        await request(port, HTTP_ROUTES.scan, { method: 'POST', headers: auth() }),
+        405,
+        HTTP_MESSAGES.badMethod,
+      );
+      expectPlainError(
+        await request(port, '/api/nothing-here', { headers: auth() }),
+        404,
+        HTTP_MESSAGES.notFound,
+      );
     });
 
     it('turns an unexpected failure into the generic sentence: no message, path or stack leaks', async () => {
@@ -302,12 +361,16 @@ describe('startServer', () => {
         deps: {
           version: () => '1.2.3',
           scan: async () => {
-            throw new Error(`EACCES: permission denied, open '/home/jane.doe/Doe^Jane/IM1'\n    at open (node:fs)`);
+            throw new Error(
+              `EACCES: permission denied, open '/home/jane.doe/Doe^Jane/IM1'\n    at open (node:fs)`,
+            );
           },
         },
       });
       try {
-        const a = await request(leaky.port, `${HTTP_ROUTES.scan}?path=${encodeURIComponent(disc)}`, { headers: auth() });
+        const a = await request(leaky.port, `${HTTP_ROUTES.scan}?path=${encodeURIComponent(disc)}`, {
+          headers: auth(),
+        });
         expectPlainError(a, 500, HTTP_MESSAGES.failed);
         expect(a.text).not.toMatch(/jane|EACCES|node:fs/i);
       } finally {
@@ -345,8 +408,16 @@ describe('startServer', () => {
     });
 
     it('pickSource is 404 in a browser (no picker), and POST only', async () => {
-      expectPlainError(await request(port, HTTP_ROUTES.pickSource, { method: 'POST', headers: auth() }), 404, HTTP_MESSAGES.noPicker);
-      expectPlainError(await request(port, HTTP_ROUTES.pickSource, { headers: auth() }), 405, HTTP_MESSAGES.badMethod);
+      expectPlainError(
+        await request(port, HTTP_ROUTES.pickSource, { method: 'POST', headers: auth() }),
+        404,
+        HTTP_MESSAGES.noPicker,
+      );
+      expectPlainError(
+        await request(port, HTTP_ROUTES.pickSource, { headers: auth() }),
+        405,
+        HTTP_MESSAGES.badMethod,
+      );
 
       const withPicker = await start({ deps: { version: () => '1.2.3', pickFolder: async () => disc } });
       try {
@@ -361,7 +432,9 @@ describe('startServer', () => {
     it('close() stops it even with a connection kept open', async () => {
       const s = await start();
       const agent = new http.Agent({ keepAlive: true });
-      await new Promise<void>((resolve) => http.get({ host: '127.0.0.1', port: s.port, path: '/', agent }, (r) => r.resume().on('end', resolve)));
+      await new Promise<void>((resolve) =>
+        http.get({ host: '127.0.0.1', port: s.port, path: '/', agent }, (r) => r.resume().on('end', resolve)),
+      );
       await s.close();
       agent.destroy();
       await expect(request(s.port, '/')).rejects.toThrow(/ECONNREFUSED/);
@@ -390,7 +463,11 @@ describe('serveCommand', () => {
     const { cli, out, err } = io();
     const stop = new AbortController();
     const opened: string[] = [];
-    const running = serveCommand([], cli, { signal: stop.signal, staticDir, openBrowser: (u) => opened.push(u) });
+    const running = serveCommand([], cli, {
+      signal: stop.signal,
+      staticDir,
+      openBrowser: (u) => opened.push(u),
+    });
     while (out.length === 0) await new Promise((r) => setTimeout(r, 10));
 
     expect(out).toHaveLength(1);
@@ -411,7 +488,11 @@ describe('serveCommand', () => {
     // Another run, another token.
     const second = io();
     const stop2 = new AbortController();
-    const again = serveCommand(['--no-open'], second.cli, { signal: stop2.signal, staticDir, openBrowser: (u) => opened.push(u) });
+    const again = serveCommand(['--no-open'], second.cli, {
+      signal: stop2.signal,
+      staticDir,
+      openBrowser: (u) => opened.push(u),
+    });
     while (second.out.length === 0) await new Promise((r) => setTimeout(r, 10));
     expect(second.out[0]).not.toContain(token);
     expect(opened).toHaveLength(1); // --no-open
@@ -424,7 +505,9 @@ describe('serveCommand', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const taken = (blocker.address() as { port: number }).port;
     try {
-      await expect(serveCommand(['--port', String(taken), '--no-open'], io().cli, { staticDir })).rejects.toThrow(
+      await expect(
+        serveCommand(['--port', String(taken), '--no-open'], io().cli, { staticDir }),
+      ).rejects.toThrow(
         new UsageError(`port ${taken} is already in use; choose another with --port, or leave --port out`),
       );
     } finally {
