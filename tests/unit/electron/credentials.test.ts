@@ -1,0 +1,48 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CREDENTIAL_MESSAGES, safeStorageCredentials } from '../../../main/electron/credentials';
+
+/** A stand-in for Electron's safeStorage: reversible, and visibly not the clear text. */
+function fakeSafeStorage(available = true) {
+  const key = 0x5a;
+  return {
+    isEncryptionAvailable: () => available,
+    encryptString: (s: string) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ key)),
+    decryptString: (b: Buffer) => Buffer.from(b.map((x) => x ^ key)).toString('utf8'),
+  };
+}
+
+describe('desktop credentials in safeStorage', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-cred-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips, never writing the password in the clear, readable by the owner only', async () => {
+    const file = path.join(dir, 'service.json');
+    const store = safeStorageCredentials(fakeSafeStorage(), file);
+    const creds = { serviceUrl: 'https://review.example/dicom-web', auth: { kind: 'basic' as const, user: 'clinic', password: 'S3cret-pass' } };
+    await store.save(creds);
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('S3cret-pass');
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('clinic');
+    if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o077).toBe(0);
+    expect(await store.load()).toEqual(creds);
+    await store.clear();
+    expect(await store.load()).toBeUndefined();
+  });
+
+  it('refuses to save without OS encryption rather than writing plain text', async () => {
+    const file = path.join(dir, 'service.json');
+    const store = safeStorageCredentials(fakeSafeStorage(false), file);
+    await expect(store.save({ serviceUrl: 'https://x/dicom-web', auth: { kind: 'bearer', token: 'tok' } })).rejects.toThrow(
+      CREDENTIAL_MESSAGES.noEncryption,
+    );
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('says plainly when saved details cannot be read', async () => {
+    const file = path.join(dir, 'service.json');
+    fs.writeFileSync(file, 'not json');
+    await expect(safeStorageCredentials(fakeSafeStorage(), file).load()).rejects.toThrow(CREDENTIAL_MESSAGES.unreadable);
+  });
+});
