@@ -174,29 +174,7 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
  * family name ('王') is too short to be a token on its own: the joined forms of every ideographic/phonetic name group
  * are added, so the full name goes from text.
  */
-export function cjkNameForms(names: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const pn of names)
-    for (const value of pn.split('\\'))
-      for (const group of value.split('=')) {
-        const parts = group
-          .split('^')
-          .map((p) => p.trim())
-          .filter(Boolean);
-        if (parts.length < 2 || !parts.some((p) => CJK.test(p))) continue;
-        out.push(parts.slice(0, 2).join(''), parts.slice(0, 2).reverse().join(''));
-      }
-  return [...new Set(out)];
-}
-
-/** The tokens cleaning removes: the second lock's (buildIdentityTokens) plus the joined CJK name forms. */
+/** The tokens cleaning removes: exactly the second lock's, so what cleaning leaves the lock accepts. */
 export function cleaningTokens(identity: IdentityInput): IdentityTokens {
-  const tokens = buildIdentityTokens(identity);
-  const extra = cjkNameForms(identity.names ?? []).filter((t) => !tokens.texts.includes(t));
-  const categories = tokens.textCategories ?? tokens.texts.map(() => 'text' as const);
-  return {
-    ...tokens,
-    texts: [...tokens.texts, ...extra],
-    textCategories: [...categories, ...extra.map(() => 'name' as const)],
-  };
+  return buildIdentityTokens(identity);
 }

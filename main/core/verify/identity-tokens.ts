@@ -163,6 +163,24 @@ function meaningful(token: string): boolean {
   return [...f].length >= 2 && /[\p{L}\p{N}]/u.test(f);
 }
 
+/**
+ * 王^小东 is written 王小东 (or 小东王) in running text; one-character parts are too short to search alone,
+ * so the joined family+given forms of CJK names are tokens of their own.
+ */
+export function cjkNameForms(pn: string): string[] {
+  const out: string[] = [];
+  for (const value of pn.split('\\'))
+    for (const group of value.split('=')) {
+      const parts = group
+        .split('^')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      if (parts.length < 2 || !parts.some((p) => CJK.test(p))) continue;
+      out.push(parts.slice(0, 2).join(''), parts.slice(0, 2).reverse().join(''));
+    }
+  return out;
+}
+
 export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
   const texts: string[] = [];
   const textCategories: TextCategory[] = [];
@@ -176,7 +194,7 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     }
   };
 
-  for (const pn of input.names ?? []) add('name', nameParts(pn));
+  for (const pn of input.names ?? []) add('name', [...nameParts(pn), ...cjkNameForms(pn)]);
   for (const id of input.ids ?? []) add('id', [id, ...withoutSeparators(clean(id), 4)]);
   for (const da of input.dates ?? []) {
     const forms = dateForms(da);

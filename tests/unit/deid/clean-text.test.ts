@@ -1,5 +1,5 @@
-import { cjkNameForms, cleaningTokens, createTextCleaner } from '../../../main/core/deid/clean-text';
-import { buildIdentityTokens } from '../../../main/core/verify/identity-tokens';
+import { cleaningTokens, createTextCleaner } from '../../../main/core/deid/clean-text';
+import { buildIdentityTokens, cjkNameForms } from '../../../main/core/verify/identity-tokens';
 import { verifyBuffer } from '../../../main/core/verify/second-lock';
 import { encodeElements, encodeFileMeta } from '../../../main/core/dicom/write';
 import { el } from './helpers';
@@ -79,7 +79,7 @@ describe('createTextCleaner', () => {
 
 describe('cleaningTokens', () => {
   it('adds CJK names written without a separator, so a one-character family name goes with the given name', () => {
-    expect(cjkNameForms(['Wang^XiaoDong=王^小东=', 'Hong^Gildong=洪^吉洞=홍^길동'])).toEqual([
+    expect(['Wang^XiaoDong=王^小东=', 'Hong^Gildong=洪^吉洞=홍^길동'].flatMap(cjkNameForms)).toEqual([
       '王小东',
       '小东王',
       '洪吉洞',
@@ -89,5 +89,11 @@ describe('cleaningTokens', () => {
     ]);
     const c = createTextCleaner(cleaningTokens({ names: ['Wang^XiaoDong=王^小东='] }));
     expect(c.clean('王小东 胸部CT')).toBe('胸部CT');
+  });
+
+  it('are the second lock\'s tokens, so the lock also finds a joined CJK name', () => {
+    const tokens = cleaningTokens({ names: ['Wang^XiaoDong=王^小东='] });
+    expect(tokens).toEqual(buildIdentityTokens({ names: ['Wang^XiaoDong=王^小东='] }));
+    expect(tokens.texts).toContain('王小东');
   });
 });
