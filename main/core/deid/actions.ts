@@ -37,6 +37,8 @@ export interface ActionDecision {
   option?: ProfileOption;
   /** The table row, when the table lists the attribute. */
   row?: ProfileRow;
+  /** For a safe private attribute read as UN (implicit VR files): the VR Table E.3.10-1 gives it. */
+  vr?: string;
 }
 
 /** VRs of free text: removed unless the table or an option says otherwise. */
@@ -126,9 +128,10 @@ function privateDecision(
   const safe = loadSafePrivate().get(safePrivateKey(ctx.privateCreator, tag >>> 16, element));
   if (!safe) return { action: 'X', row };
   const vr = ctx.vr === 'UN' && safe.vr ? safe.vr : ctx.vr;
+  const typed = vr !== ctx.vr ? { vr } : {};
   // A UID is an identifier even in a "safe" attribute: re-map it unless UIDs are retained.
-  if (vr === 'UI' && !inForce.has('rtnUIDsOpt')) return { action: 'U', option: 'rtnSafePrivOpt', row };
-  return { action: 'K', option: 'rtnSafePrivOpt', row };
+  if (vr === 'UI' && !inForce.has('rtnUIDsOpt')) return { action: 'U', option: 'rtnSafePrivOpt', row, ...typed };
+  return { action: 'K', option: 'rtnSafePrivOpt', row, ...typed };
 }
 
 /**

@@ -71,10 +71,42 @@ function isInside(root: string, p: string): boolean {
   return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
 }
 
+/** Real path of `p`, following links in the part that exists (the rest may not be created yet). */
+async function realPathOf(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  const rest: string[] = [];
+  for (let cur = abs; ; ) {
+    try {
+      return path.join(await fsp.realpath(cur), ...rest.reverse());
+    } catch {
+      const parent = path.dirname(cur);
+      if (parent === cur) return abs;
+      rest.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+/** Is `dir/manifest.json` a ClearDisc manifest (not just any file of that name)? */
+async function isClearDiscOutput(dir: string): Promise<boolean> {
+  try {
+    const m = JSON.parse(await fsp.readFile(path.join(dir, MANIFEST), 'utf8')) as { format?: unknown };
+    return m?.format === 'cleardisc-manifest';
+  } catch {
+    return false;
+  }
+}
+
 /** The output folder must be new, empty, or an earlier ClearDisc output (which is replaced). */
 async function prepareOut(out: string, sourceRoot: string): Promise<void> {
-  if (isInside(path.resolve(sourceRoot), path.resolve(out))) {
+  // Compared by real path, both ways: an output reached through a link into the source, or a source
+  // inside an earlier output (which would be emptied below), would both write to the source.
+  const [realSource, realOut] = await Promise.all([realPathOf(sourceRoot), realPathOf(out)]);
+  if (isInside(realSource, realOut)) {
     throw new ClearDiscError('write-failed', 'the output folder is inside the source; the source is never written to');
+  }
+  if (isInside(realOut, realSource)) {
+    throw new ClearDiscError('write-failed', 'the source is inside the output folder, which would be emptied; choose another folder');
   }
   let entries: string[] = [];
   try {
@@ -82,7 +114,7 @@ async function prepareOut(out: string, sourceRoot: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ClearDiscError('write-failed', 'the output folder cannot be read');
   }
-  if (entries.length && !entries.includes(MANIFEST)) {
+  if (entries.length && !(entries.includes(MANIFEST) && (await isClearDiscOutput(out)))) {
     throw new ClearDiscError('write-failed', 'the output folder is not empty and was not made by ClearDisc');
   }
   for (const e of entries) await fsp.rm(path.join(out, e), { recursive: true, force: true });

@@ -270,8 +270,9 @@ class Transformer {
     creator: string | undefined,
   ): DicomElement | undefined {
     const t = el.tag >>> 0;
-    const vr = effectiveVR(el);
-    const d = this.decision(el, vr, overrides, creator);
+    const d = this.decision(el, effectiveVR(el), overrides, creator);
+    // A safe private attribute read as UN is handled (cleaned, re-mapped) as the VR the table gives it.
+    const vr = d.vr ?? effectiveVR(el);
     let action = d.action;
     let option = d.option;
     const listed = d.row !== undefined && d.row.tag !== 'private';

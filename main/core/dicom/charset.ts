@@ -304,7 +304,7 @@ const DIACRITIC =
 
 /**
  * Normalises text for matching identity tokens across charsets and spellings:
- * 'Buc^Jérôme' → 'buc jerome', 'ＹＡＭＡＤＡ' → 'yamada', 'ﾔﾏﾀﾞ' → 'ヤマダ'.
+ * 'Buc^Jérôme' → 'buc jerome', 'ＹＡＭＡＤＡ' → 'yamada', 'ﾔﾏﾀﾞ' → 'ヤマダ', 'O’Brien' → "o'brien".
  */
 export function foldForMatch(s: string): string {
   return s
@@ -313,6 +313,7 @@ export function foldForMatch(s: string): string {
     .replace(/\p{M}/gu, (m) => (DIACRITIC.test(m) ? '' : m))
     .normalize('NFC') // recompose what was kept (kana voicing, Hangul syllables)
     .replace(/ς/g, 'σ') // final sigma is the same letter; lower-casing an all-caps name produces it
+    .replace(/[\u2018\u2019\u02bc\u0060]/g, "'") // O’Brien typed in a report is the O'Brien of the PN
     .replace(/[\s^=]+/gu, ' ')
     .trim();
 }

@@ -94,6 +94,12 @@ export async function watchFolder(root: string, deps: WatchDeps, opts: { once?: 
       if (rec?.done) continue;
       const folder = path.join(root, e.name);
       const print = await fingerprint(folder).catch(() => '');
+      if (print.startsWith('0:')) {
+        // No file yet (the copy program is still reading the disc, or made the folders first): nothing to send,
+        // and a send now would prepare an empty case that later runs would resume instead of the real export.
+        seen.delete(key);
+        continue;
+      }
       const prev = seen.get(key);
       const now = deps.now();
       if (!prev || prev.print !== print || !print) {

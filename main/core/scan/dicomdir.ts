@@ -43,7 +43,11 @@ export async function resolveFileIds(
     if (!listings.has(dir)) {
       try {
         const names = (await fsx.readdir(dir)).map((e) => e.name);
-        listings.set(dir, new Map(names.map((n) => [n.toUpperCase(), n])));
+        // ISO 9660 names may be shown as the disc holds them: `IM1;1`, `IM1.;1` (version, empty extension).
+        const bare = (n: string) => n.replace(/;\d+$/, '').replace(/\.$/, '').toUpperCase();
+        const byName = new Map<string, string>(names.map((n) => [bare(n), n]));
+        for (const n of names) byName.set(n.toUpperCase(), n); // an exact name wins
+        listings.set(dir, byName);
       } catch {
         listings.set(dir, null);
       }

@@ -119,14 +119,17 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
   const walked = new Set(files.map((f) => f.abs));
   const listed = new Set<string>();
   const extra: FoundFile[] = [];
+  let walkedByReal: Map<string, string> | undefined;
   for (const d of dirs) {
     const { ids, unsafe } = referencedFiles(d.header);
     for (const u of unsafe) dicomdirProblems.push({ path: u, reason: 'outside-root' });
     const { found, missing } = await resolveFileIds(path.dirname(d.file.abs), ids, fsx);
     for (const m of missing) dicomdirProblems.push({ path: path.relative(absRoot, m).split(path.sep).join('/'), reason: 'missing-dicomdir-file' });
     for (const f of found) {
-      listed.add(f);
-      if (walked.has(f)) continue;
+      if (walked.has(f)) {
+        listed.add(f);
+        continue;
+      }
       // Listed but not reached by the walk (e.g. behind a link): read it only if it really is inside the root.
       const real = await fsx.realpath(f).catch(() => '');
       const rel = path.relative(absRoot, real);
@@ -134,8 +137,24 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
         dicomdirProblems.push({ path: path.relative(absRoot, f).split(path.sep).join('/'), reason: 'outside-root' });
         continue;
       }
-      walked.add(f);
-      const size = (await fsx.stat(real)).size;
+      // The same file may have been walked under another name (a folder link): it is read once.
+      walkedByReal ??= new Map(
+        await Promise.all(files.map(async (w) => [await fsx.realpath(w.abs).catch(() => w.abs), w.abs] as const)),
+      );
+      const same = walkedByReal.get(real);
+      if (same) {
+        listed.add(same);
+        continue;
+      }
+      let size: number;
+      try {
+        size = (await fsx.stat(real)).size;
+      } catch {
+        dicomdirProblems.push({ path: rel.split(path.sep).join('/'), reason: 'missing-dicomdir-file' });
+        continue;
+      }
+      walkedByReal.set(real, real);
+      listed.add(real);
       extra.push({ abs: real, rel: rel.split(path.sep).join('/'), size });
     }
   }

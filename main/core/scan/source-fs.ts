@@ -1,3 +1,4 @@
+import { constants as fsc } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import type { RandomAccessSource } from '../dicom/read-header';
 
@@ -15,9 +16,15 @@ export const nodeSourceFs: SourceFs = {
   realpath: (p) => fs.realpath(p),
   stat: (p) => fs.stat(p),
   async open(p) {
-    // 'r' only: opening read-only takes no lock and cannot modify the disc.
-    const fh = await fs.open(p, 'r');
-    const { size } = await fh.stat();
+    // Read-only: opening takes no lock and cannot modify the disc. Non-blocking, so a FIFO (a file swapped
+    // for one after the walk, or one a DICOMDIR names) cannot block the open forever; it is refused below.
+    const fh = await fs.open(p, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      await fh.close();
+      throw Object.assign(new Error('not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'EIO' });
+    }
+    const { size } = st;
     return {
       size,
       async read(position, length) {

@@ -104,9 +104,11 @@ function nameParts(pn: string): string[] {
         const component = clean(raw);
         if (!component || TITLES.has(bare(component))) continue;
         out.push(component);
-        // 'Smith-Jones', 'Maria Luisa': either half may survive alone.
-        const words = component.split(/[\s\-\u2010]+/).filter((w) => w && w !== component);
+        // 'Smith-Jones', 'Maria Luisa', "O'Brien": either half may survive alone, or both written joined
+        // ('SmithJones', 'OBrien', 'McDonald' for 'Mc Donald').
+        const words = component.split(/[\s\-\u2010'\u2018\u2019\u02bc`]+/).filter((w) => w && w !== component);
         out.push(...words.filter((w) => !TITLES.has(bare(w)) && !PARTICLES.has(bare(w))));
+        if (words.length > 1) out.push(words.join(''));
       }
   return out.flatMap((p) => [p, ...transliterations(p)]);
 }
@@ -137,7 +139,14 @@ export function dateForms(da: string): string[] {
       `${d}${sep}${mo}${sep}${Y}`,
       `${mo}${sep}${d}${sep}${Y}`,
     );
-  for (const name of MONTHS[month - 1]) {
+  // Unpadded ISO order ('1960-1-2'), and two-digit years zero-padded ('02.01.60', '02-01-60') or with slashes
+  // ('2/1/60'). Unpadded two-digit forms with dots or dashes are left out: '2.1.60' is also part of version numbers.
+  for (const sep of ['/', '.', '-']) out.push(`${Y}${sep}${mo}${sep}${d}`);
+  for (const sep of ['.', '-']) out.push(`${D}${sep}${M}${sep}${yy}`, `${M}${sep}${D}${sep}${yy}`);
+  out.push(`${d}/${mo}/${yy}`, `${mo}/${d}/${yy}`);
+  const ordinal = `${d}${day % 10 === 1 && day !== 11 ? 'st' : day % 10 === 2 && day !== 12 ? 'nd' : day % 10 === 3 && day !== 13 ? 'rd' : 'th'}`;
+  const [abbr] = MONTHS[month - 1];
+  for (const name of new Set([...MONTHS[month - 1], `${abbr}.`])) {
     out.push(
       `${D} ${name} ${Y}`,
       `${d} ${name} ${Y}`,
@@ -145,10 +154,18 @@ export function dateForms(da: string): string[] {
       `${name} ${D}, ${Y}`,
       `${name} ${d} ${Y}`,
       `${D}-${name}-${Y}`,
+      `${d}-${name}-${Y}`,
+      `${D} ${name} ${yy}`,
+      `${d} ${name} ${yy}`,
+      `${D}-${name}-${yy}`, // '02-JAN-60' (Oracle-style exports)
+      `${ordinal} ${name} ${Y}`,
+      `${ordinal} of ${name} ${Y}`,
+      `${name} ${ordinal}, ${Y}`,
+      `${name} ${ordinal} ${Y}`,
     );
   }
-  out.push(`${D}${MONTHS[month - 1][0]}${Y}`); // '01jan1960' (SAS/HIS exports)
-  return out;
+  out.push(`${D}${abbr}${Y}`, `${D}${abbr}${yy}`); // '01jan1960', '01jan60' (SAS/HIS exports)
+  return [...new Set(out)];
 }
 
 /** Phone numbers and formatted IDs are often stored with other or no separators. */

@@ -220,10 +220,14 @@ function isBulk(tag: string): boolean {
   if (group & 1) return false; // odd groups are private: searched like any other element
   const g = tag.slice(0, 4);
   const e = tag.slice(4);
+  // Repeating groups are the even groups xx00-xx1E (PS3.5 7.6); (6020,3000) or (7FE0,0020) are no image.
+  const repeating = (high: string) => g.startsWith(high) && (group & 0xff) <= 0x1e;
   return (
-    g === '7FE0' ||
-    (g.startsWith('7F') && e === '0010') || // retired Variable Pixel Data
-    ((g.startsWith('60') || g.startsWith('50')) && e === '3000') || // Overlay Data, retired Curve Data
+    tag === '7FE00010' || // Pixel Data
+    tag === '7FE00008' || // Float Pixel Data
+    tag === '7FE00009' || // Double Float Pixel Data
+    (repeating('7F') && e === '0010') || // retired Variable Pixel Data
+    ((repeating('60') || repeating('50')) && e === '3000') || // Overlay Data, retired Curve Data
     tag === '54001010' || // Waveform Data
     tag === '56000010' || // First Order Phase Correction Angle
     tag === '56000020' // Spectroscopy Data

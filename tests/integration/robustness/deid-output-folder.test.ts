@@ -1,0 +1,90 @@
+// `cleardisc deid --out`: the output folder may only be new, empty or an earlier ClearDisc output, and it must
+// never overlap the source (in either direction, and whatever links lead there).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
+import { runCli } from '../../support/cli';
+
+describe('deid output folder safety', () => {
+  let tmp: string;
+  let src: string;
+  let env: Record<string, string>;
+  const deid = (source: string, out: string) => runCli(['deid', source, '--out', out, '--case', 'ROBUST-1'], env);
+  const listing = (dir: string) => (fs.readdirSync(dir, { recursive: true }) as string[]).map(String).sort();
+
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-outdir-'));
+    env = { CLEARDISC_HOME: path.join(tmp, 'home') };
+    src = path.join(tmp, 'disc');
+    for (let i = 1; i <= 2; i++) {
+      writeFile(
+        src,
+        `IMG${i}`,
+        buildInstance({ sopInstanceUID: testUid(5, 1, i), studyInstanceUID: testUid(5), seriesInstanceUID: testUid(5, 1), instanceNumber: i }),
+      );
+    }
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('refuses an unrelated non-empty folder that happens to hold a file named manifest.json, and deletes nothing', async () => {
+    const project = path.join(tmp, 'my-extension');
+    writeFile(project, 'manifest.json', JSON.stringify({ manifest_version: 3, name: 'not ClearDisc' }));
+    writeFile(project, 'notes/precious.txt', 'years of work');
+    const before = listing(project);
+    const r = await deid(src, project);
+    expect(r.code).not.toBe(0);
+    expect(listing(project)).toEqual(before);
+    expect(fs.readFileSync(path.join(project, 'notes/precious.txt'), 'utf8')).toBe('years of work');
+  });
+
+  it('refuses a non-empty unrelated folder', async () => {
+    const other = path.join(tmp, 'other');
+    writeFile(other, 'a.txt', 'x');
+    const r = await deid(src, other);
+    expect(r.code).not.toBe(0);
+    expect(listing(other)).toEqual(['a.txt']);
+  });
+
+  it('refuses an output folder inside the source', async () => {
+    const before = listing(src);
+    const r = await deid(src, path.join(src, 'out'));
+    expect(r.code).not.toBe(0);
+    expect(listing(src)).toEqual(before);
+  });
+
+  it('refuses an output folder that reaches the source through a link', async () => {
+    fs.symlinkSync(src, path.join(tmp, 'disc-link'));
+    const before = listing(src);
+    const r = await deid(src, path.join(tmp, 'disc-link', 'cleaned'));
+    expect(r.code).not.toBe(0);
+    expect(listing(src)).toEqual(before);
+  });
+
+  it('refuses to replace an earlier output that contains the source (it would be emptied)', async () => {
+    const out = path.join(tmp, 'out');
+    expect((await deid(src, out)).code).toBe(0);
+    // The person then copies a disc into the earlier output folder and de-identifies it "into the same place".
+    const nested = path.join(out, 'second-disc');
+    fs.cpSync(src, nested, { recursive: true });
+    const before = listing(nested);
+    const r = await deid(nested, out);
+    expect(r.code).not.toBe(0);
+    expect(fs.existsSync(nested)).toBe(true);
+    expect(listing(nested)).toEqual(before);
+  });
+
+  it('re-run into its own previous output replaces it cleanly, byte-identical', async () => {
+    const out = path.join(tmp, 'out');
+    expect((await deid(src, out)).code).toBe(0);
+    const first = listing(out);
+    const bytes = (dir: string) => first.filter((f) => f.endsWith('.dcm')).map((f) => fs.readFileSync(path.join(dir, f)).toString('hex'));
+    const firstBytes = bytes(out);
+    // Leftovers of an interrupted upload and a stray temporary file are swept away too.
+    writeFile(out, 'upload-journal.ndjson', '{"t":"x","sop":"1","state":"sending"}\n');
+    writeFile(out, 'study-01/series-001/00009.dcm.partial', 'half');
+    expect((await deid(src, out)).code).toBe(0);
+    expect(listing(out)).toEqual(first);
+    expect(bytes(out)).toEqual(firstBytes);
+  });
+});
