@@ -10,6 +10,7 @@ import {
   type ManifestStudy,
 } from '../../../shared/deid-types';
 import { ClearDiscError, reasonOf } from '../errors';
+import { mapPool } from '../map-pool';
 import { readHeader } from '../dicom/read-header';
 import type { DicomElement } from '../dicom/parse';
 import { asciiValue, charsetsOf, findElement, T } from '../dicom/values';
@@ -75,7 +76,7 @@ function isInside(root: string, p: string): boolean {
 async function realPathOf(p: string): Promise<string> {
   const abs = path.resolve(p);
   const rest: string[] = [];
-  for (let cur = abs; ; ) {
+  for (let cur = abs; ;) {
     try {
       return path.join(await fsp.realpath(cur), ...rest.reverse());
     } catch {
@@ -103,16 +104,23 @@ async function prepareOut(out: string, sourceRoot: string): Promise<void> {
   // inside an earlier output (which would be emptied below), would both write to the source.
   const [realSource, realOut] = await Promise.all([realPathOf(sourceRoot), realPathOf(out)]);
   if (isInside(realSource, realOut)) {
-    throw new ClearDiscError('write-failed', 'the output folder is inside the source; the source is never written to');
+    throw new ClearDiscError(
+      'write-failed',
+      'the output folder is inside the source; the source is never written to',
+    );
   }
   if (isInside(realOut, realSource)) {
-    throw new ClearDiscError('write-failed', 'the source is inside the output folder, which would be emptied; choose another folder');
+    throw new ClearDiscError(
+      'write-failed',
+      'the source is inside the output folder, which would be emptied; choose another folder',
+    );
   }
   let entries: string[] = [];
   try {
     entries = await fsp.readdir(out);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ClearDiscError('write-failed', 'the output folder cannot be read');
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ClearDiscError('write-failed', 'the output folder cannot be read');
   }
   if (entries.length && !(entries.includes(MANIFEST) && (await isClearDiscOutput(out)))) {
     throw new ClearDiscError('write-failed', 'the output folder is not empty and was not made by ClearDisc');
@@ -127,7 +135,9 @@ const byNumber = (a: number | null, b: number | null) => (a ?? 1e9) - (b ?? 1e9)
 function layout(include: IndexedInstance[]): Map<IndexedInstance, string> {
   const studies = [...new Set(include.map((i) => i.studyInstanceUID))];
   const firstDate = (uid: string) => include.find((i) => i.studyInstanceUID === uid)?.studyDate ?? '';
-  studies.sort((a, b) => (firstDate(a) < firstDate(b) ? -1 : firstDate(a) > firstDate(b) ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  studies.sort((a, b) =>
+    firstDate(a) < firstDate(b) ? -1 : firstDate(a) > firstDate(b) ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  );
   const files = new Map<IndexedInstance, string>();
   studies.forEach((study, si) => {
     const inStudy = include.filter((i) => i.studyInstanceUID === study);
@@ -136,7 +146,10 @@ function layout(include: IndexedInstance[]): Map<IndexedInstance, string> {
     series.sort((a, b) => byNumber(seriesNo(a), seriesNo(b)) || (a < b ? -1 : a > b ? 1 : 0));
     series.forEach((se, ei) => {
       const items = inStudy.filter((i) => i.seriesInstanceUID === se);
-      items.sort((a, b) => byNumber(a.instanceNumber, b.instanceNumber) || (a.sopInstanceUID < b.sopInstanceUID ? -1 : 1));
+      items.sort(
+        (a, b) =>
+          byNumber(a.instanceNumber, b.instanceNumber) || (a.sopInstanceUID < b.sopInstanceUID ? -1 : 1),
+      );
       items.forEach((inst, ii) => {
         const pad = (n: number, w: number) => String(n + 1).padStart(w, '0');
         files.set(inst, `study-${pad(si, 2)}/series-${pad(ei, 3)}/${pad(ii, 5)}.dcm`);
@@ -154,6 +167,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
   const fsx = deps.fs ?? nodeSourceFs;
   const options: DeidOptions = { ...DEFAULT_DEID_OPTIONS, ...deps.options };
   const out = path.resolve(deps.out);
+  const concurrency = deps.concurrency ?? 8;
   await prepareOut(out, plan.root);
 
   const caseCode = deps.caseCode ?? randomCaseCode(deps.random);
@@ -161,21 +175,24 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
 
   // Pass 1: identity from every instance on the source, chosen or not, so cleaning and the second
   // lock know every name, ID and UID that must not survive.
-  let identity: CollectedIdentity = { names: [], ids: [], dates: [], texts: [], uids: [] };
   const excluded: ManifestExclusion[] = [...plan.excluded];
-  for (const inst of plan.all) {
+  const found = await mapPool(plan.all, concurrency, async (inst) => {
     try {
       const src = await fsx.open(path.join(plan.root, inst.path));
       try {
         const h = await readHeader(src);
-        identity = mergeIdentity(identity, collectIdentity(h.elements, charsetsOf(h.elements), h.meta, options));
+        return collectIdentity(h.elements, charsetsOf(h.elements), h.meta, options);
       } finally {
         await src.close();
       }
     } catch {
       // Unreadable now though it scanned: it will fail again below and be reported there.
+      return undefined;
     }
-  }
+  });
+  // Merged in plan order, whatever order the reads finished in: the same disc gives the same tokens.
+  let identity: CollectedIdentity = { names: [], ids: [], dates: [], texts: [], uids: [] };
+  for (const f of found) if (f) identity = mergeIdentity(identity, f);
   for (const i of plan.all) {
     if (!record.patients.some((p) => p.patientId === i.patientId && p.patientName === i.patientName)) {
       record.patients.push({ patientName: i.patientName, patientId: i.patientId, birthDate: i.birthDate });
@@ -206,7 +223,6 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
   type Outcome =
     | { kind: 'written'; entry: ManifestInstance; studyDescription: string }
     | { kind: 'excluded' | 'quarantined'; item: ManifestExclusion };
-  const outcomes: Outcome[] = new Array(files.length);
   let done = 0;
 
   const processOne = async (index: number): Promise<Outcome> => {
@@ -253,7 +269,10 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
       const qdir = path.join(out, QUARANTINE);
       await fsp.mkdir(qdir, { recursive: true });
       await fsp.rename(dest, path.join(qdir, `${String(index + 1).padStart(5, '0')}.dcm`));
-      return { kind: 'quarantined', item: { path: inst.path, reason: check.error ? 'verify-failed' : 'identity-found' } };
+      return {
+        kind: 'quarantined',
+        item: { path: inst.path, reason: check.error ? 'verify-failed' : 'identity-found' },
+      };
     }
     const get = (tag: number) => asciiValue(findElement(written.elements, tag));
     if (!get(T.SOPInstanceUID)) {
@@ -279,15 +298,11 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
   };
 
   // A few instances at once: one's disc or fsync wait overlaps another's parsing and checking.
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      outcomes[i] = await processOne(i);
-      deps.onProgress?.({ done: ++done, total: files.length });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 8, files.length) }, worker));
+  const outcomes = await mapPool(files, concurrency, async (_, i) => {
+    const o = await processOne(i);
+    deps.onProgress?.({ done: ++done, total: files.length });
+    return o;
+  });
 
   // Outcomes are gathered in layout order, so the manifest is the same however the work interleaved.
   const studyInfo = new Map<string, ManifestStudy>();
@@ -328,7 +343,11 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
       written: manifest.instances.length,
       excluded: manifest.excluded,
       quarantined: manifest.quarantined,
-      studies: manifest.studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, bytes: s.bytes })),
+      studies: manifest.studies.map((s) => ({
+        studyInstanceUID: s.studyInstanceUID,
+        instances: s.instances,
+        bytes: s.bytes,
+      })),
       out,
       caseCode,
     },

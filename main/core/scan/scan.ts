@@ -6,6 +6,7 @@ import { isDicomdir, referencedFiles, resolveFileIds } from './dicomdir';
 import { describeInstance, type IndexedInstance } from './instance';
 import { nodeSourceFs, type SourceFs } from './source-fs';
 import { walkSource, type FoundFile } from './walk';
+import { mapPool } from '../map-pool';
 
 export interface ScanProgress {
   filesSeen: number;
@@ -43,7 +44,12 @@ async function readOne(file: FoundFile, fsx: SourceFs): Promise<Outcome & { byte
   try {
     handle = await fsx.open(file.abs);
   } catch (err) {
-    return { kind: 'skip', rel: file.rel, reason: reasonOf(err) === 'corrupt' ? 'unreadable' : reasonOf(err), bytesRead: 0 };
+    return {
+      kind: 'skip',
+      rel: file.rel,
+      reason: reasonOf(err) === 'corrupt' ? 'unreadable' : reasonOf(err),
+      bytesRead: 0,
+    };
   }
   try {
     const header = await readHeader(handle);
@@ -53,21 +59,6 @@ async function readOne(file: FoundFile, fsx: SourceFs): Promise<Outcome & { byte
   } finally {
     await handle.close().catch(() => undefined);
   }
-}
-
-/** Runs `fn` over `items` with at most `n` at once, keeping results in input order. */
-async function mapPool<A, B>(items: A[], n: number, fn: (a: A) => Promise<B>, signal?: AbortSignal): Promise<B[]> {
-  const out = new Array<B>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      if (signal?.aborted) throw new Error('scan cancelled');
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  return out;
 }
 
 /**
@@ -106,14 +97,18 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
       deps.onProgress?.({ filesSeen: seen, filesRead, instances: 0 });
       return o;
     },
-    deps.signal,
+    { signal: deps.signal, onAbort: () => new Error('scan cancelled') },
   );
 
   // DICOMDIRs: the shallowest one is the disc's index; any other is reported as an extra one.
   const dirs = outcomes.filter(
-    (o): o is Extract<Outcome, { kind: 'header' }> & { bytesRead: number } => o.kind === 'header' && isDicomdir(o.header),
+    (o): o is Extract<Outcome, { kind: 'header' }> & { bytesRead: number } =>
+      o.kind === 'header' && isDicomdir(o.header),
   );
-  dirs.sort((a, b) => a.file.rel.split('/').length - b.file.rel.split('/').length || (a.file.rel < b.file.rel ? -1 : 1));
+  dirs.sort(
+    (a, b) =>
+      a.file.rel.split('/').length - b.file.rel.split('/').length || (a.file.rel < b.file.rel ? -1 : 1),
+  );
   const dicomdir = dirs[0]?.file.rel ?? null;
   const dicomdirProblems: SkippedFile[] = [];
   const walked = new Set(files.map((f) => f.abs));
@@ -124,7 +119,11 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
     const { ids, unsafe } = referencedFiles(d.header);
     for (const u of unsafe) dicomdirProblems.push({ path: u, reason: 'outside-root' });
     const { found, missing } = await resolveFileIds(path.dirname(d.file.abs), ids, fsx);
-    for (const m of missing) dicomdirProblems.push({ path: path.relative(absRoot, m).split(path.sep).join('/'), reason: 'missing-dicomdir-file' });
+    for (const m of missing)
+      dicomdirProblems.push({
+        path: path.relative(absRoot, m).split(path.sep).join('/'),
+        reason: 'missing-dicomdir-file',
+      });
     for (const f of found) {
       if (walked.has(f)) {
         listed.add(f);
@@ -134,12 +133,17 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
       const real = await fsx.realpath(f).catch(() => '');
       const rel = path.relative(absRoot, real);
       if (!real || rel.startsWith('..') || path.isAbsolute(rel)) {
-        dicomdirProblems.push({ path: path.relative(absRoot, f).split(path.sep).join('/'), reason: 'outside-root' });
+        dicomdirProblems.push({
+          path: path.relative(absRoot, f).split(path.sep).join('/'),
+          reason: 'outside-root',
+        });
         continue;
       }
       // The same file may have been walked under another name (a folder link): it is read once.
       walkedByReal ??= new Map(
-        await Promise.all(files.map(async (w) => [await fsx.realpath(w.abs).catch(() => w.abs), w.abs] as const)),
+        await Promise.all(
+          files.map(async (w) => [await fsx.realpath(w.abs).catch(() => w.abs), w.abs] as const),
+        ),
       );
       const same = walkedByReal.get(real);
       if (same) {
@@ -235,7 +239,11 @@ export function summarize(r: ScanResult): ScanSummary {
       sopClasses: uniq(s.map((i) => i.sopClassUID)),
       burnedInRisk: s.some((i) => i.burnedInRisk),
     }));
-    seriesSummaries.sort((a, b) => (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9) || (a.seriesInstanceUID < b.seriesInstanceUID ? -1 : 1));
+    seriesSummaries.sort(
+      (a, b) =>
+        (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9) ||
+        (a.seriesInstanceUID < b.seriesInstanceUID ? -1 : 1),
+    );
     return {
       studyInstanceUID: uid,
       patientId: first.patientId,
@@ -249,12 +257,21 @@ export function summarize(r: ScanResult): ScanSummary {
       series: seriesSummaries,
     };
   });
-  studySummaries.sort((a, b) => (a.studyDate < b.studyDate ? -1 : a.studyDate > b.studyDate ? 1 : a.studyInstanceUID < b.studyInstanceUID ? -1 : 1));
+  studySummaries.sort((a, b) =>
+    a.studyDate < b.studyDate
+      ? -1
+      : a.studyDate > b.studyDate
+        ? 1
+        : a.studyInstanceUID < b.studyInstanceUID
+          ? -1
+          : 1,
+  );
 
   const patients = new Map<string, { patientName: string; patientId: string; birthDate: string }>();
   for (const i of r.instances) {
     const key = `${i.patientId}\u0000${i.patientName}\u0000${i.birthDate}`;
-    if (!patients.has(key)) patients.set(key, { patientName: i.patientName, patientId: i.patientId, birthDate: i.birthDate });
+    if (!patients.has(key))
+      patients.set(key, { patientName: i.patientName, patientId: i.patientId, birthDate: i.birthDate });
   }
   return {
     root: r.root,

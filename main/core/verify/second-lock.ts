@@ -106,10 +106,49 @@ function rawPatterns(variants: string[]): string[] {
   return [...out];
 }
 
-const compiled = new WeakMap<IdentityTokens, Needle[]>();
+/** Needles by the first two code units of what they match: a value is only tested against needles whose start it holds. */
+type NeedleIndex = Map<number, number[]>;
+
+interface Compiled {
+  /** Text needles (UIDs are looked up in `uids` instead). */
+  needles: Needle[];
+  uids: Set<string>;
+  /** Folded texts of `needles`, by their first two code units. */
+  textIndex: NeedleIndex;
+  /** Raw spellings of `needles`, by their first two code units. */
+  rawIndex: NeedleIndex;
+}
+
+const compiled = new WeakMap<IdentityTokens, Compiled>();
+
+const bigram = (s: string, i: number): number => s.charCodeAt(i) * 0x10000 + s.charCodeAt(i + 1);
+
+function indexBy(needles: Needle[], spellings: (n: Needle) => string[]): NeedleIndex {
+  const index: NeedleIndex = new Map();
+  needles.forEach((n, k) => {
+    for (const key of new Set(
+      spellings(n)
+        .filter((s) => s.length >= 2)
+        .map((s) => bigram(s, 0)),
+    )) {
+      const list = index.get(key);
+      if (list) list.push(k);
+      else index.set(key, [k]);
+    }
+  });
+  return index;
+}
+
+/** Sets `flag` in `marks` for every needle of `index` whose first two code units occur in `hay`. */
+function markCandidates(hay: string, index: NeedleIndex, marks: Uint8Array, flag: number): void {
+  for (let i = 0; i + 1 < hay.length; i++) {
+    const list = index.get(bigram(hay, i));
+    if (list) for (const k of list) marks[k] |= flag;
+  }
+}
 
 /** Tokens → needles, once per IdentityTokens object (a batch verifies hundreds of files with the same tokens). */
-function compile(tokens: IdentityTokens): Needle[] {
+function compile(tokens: IdentityTokens): Compiled {
   const cached = compiled.get(tokens);
   if (cached) return cached;
   const needles: Needle[] = [];
@@ -137,13 +176,15 @@ function compile(tokens: IdentityTokens): Needle[] {
       raw: short ? [] : rawPatterns([t, t.toLowerCase(), t.toUpperCase(), unaccented, text]),
     });
   });
-  for (const u of tokens.uids) {
-    const uid = trimSpaceAndNul(u);
-    if (uid.length >= 3)
-      needles.push({ category: 'uid', text: uid, boundary: 'uid', short: false, digits: 0, raw: [uid] });
-  }
-  compiled.set(tokens, needles);
-  return needles;
+  const uids = new Set(tokens.uids.map(trimSpaceAndNul).filter((u) => u.length >= 3));
+  const result: Compiled = {
+    needles,
+    uids,
+    textIndex: indexBy(needles, (n) => [n.text]),
+    rawIndex: indexBy(needles, (n) => n.raw),
+  };
+  compiled.set(tokens, result);
+  return result;
 }
 
 /** The (possibly astral) character ending just before index i / starting at index i. */
@@ -200,11 +241,8 @@ function hasUid(hay: string, uids: Set<string>): boolean {
 
 // ---- walking the data set --------------------------------------------------------------------------------------
 
-interface Walk {
+interface Walk extends Compiled {
   bytes: Uint8Array;
-  needles: Needle[];
-  /** Original UIDs, looked up by exact match of every UID-shaped run: one pass per value, however many UIDs. */
-  uids: Set<string>;
   hits: Map<string, VerifyHit>;
   /** Byte ranges accounted for by parsed headers and values; the rest is scanned raw at the end. */
   covered: Array<[number, number]>;
@@ -329,42 +367,44 @@ function searchValue(
   const textual = vr ? TEXT_VRS.has(vr) : looksLikeText(value);
   // Binary values are decoded too: a blob may hold text in the file's charset (e.g. ISO 2022 Japanese).
   const decoded = decodeText(collapsePadRuns(value), charset, textual ? (vr ?? 'LO') : 'OB');
-  let folded: string | undefined;
-  // 'Müller' in the file must also match a token spelled 'Mueller' (the builder covers the reverse).
-  let translit: string | undefined | null;
-  let rawHay: string | undefined;
   if (w.uids.size && (hasUid(decoded, w.uids) || (!textual && hasUid(latin1(value), w.uids)))) {
     addHit(w, { tag, path, kind: textual ? 'uid' : 'raw', token: 'uid' });
   }
-  for (const n of w.needles) {
+  if (!w.needles.length) return;
+  const folded = foldForMatch(decoded);
+  // 'Müller' in the file must also match a token spelled 'Mueller' (the builder covers the reverse).
+  const translit = TRANSLITERABLE.test(decoded) ? foldForMatch(transliterate(decoded)) : undefined;
+  const rawHay = asciiLower(latin1(value));
+  // Only needles whose first two characters occur somewhere are searched for: most values hold none of them.
+  const marks = new Uint8Array(w.needles.length);
+  markCandidates(folded, w.textIndex, marks, TEXT_CANDIDATE);
+  if (translit !== undefined) markCandidates(translit, w.textIndex, marks, TEXT_CANDIDATE);
+  markCandidates(rawHay, w.rawIndex, marks, RAW_CANDIDATE);
+  const coded = vr === 'CS' || CODE_TAGS.has(tag);
+  for (let k = 0; k < w.needles.length; k++) {
+    if (!marks[k]) continue;
+    const n = w.needles[k];
     // Two-letter tokens in binary data would match random byte pairs.
     if (n.short && !textual) continue;
     // Coded strings are vocabulary ('CT', 'TEXT', 'PATIENT'): names and words are not searched there, IDs and dates are.
-    if ((vr === 'CS' || CODE_TAGS.has(tag)) && (n.category === 'name' || n.category === 'text')) continue;
+    if (coded && (n.category === 'name' || n.category === 'text')) continue;
     if (n.digits && n.digits < MIN_DIGITS_IN_NUMBERS && vr && NUMBER_VRS.has(vr)) continue;
     let kind: VerifyHit['kind'] | undefined;
-    if (n.category === 'uid') {
-      if (occurs(decoded, n.text, 'uid', isWordChar)) kind = 'uid';
-    } else {
-      folded ??= foldForMatch(decoded);
-      if (translit === undefined)
-        translit = TRANSLITERABLE.test(decoded) ? foldForMatch(transliterate(decoded)) : null;
-      if (
-        occurs(folded, n.text, n.boundary, isWordChar) ||
-        (translit !== null && occurs(translit, n.text, n.boundary, isWordChar))
-      )
-        kind = 'text';
-    }
-    // Found in a value that is not text (OB blob, binary private data): report it as found in the bytes.
-    if (kind && !textual) kind = 'raw';
     if (
-      !kind &&
-      n.raw.some((p) => occurs((rawHay ??= asciiLower(latin1(value))), p, n.boundary, isAsciiWord))
+      marks[k] & TEXT_CANDIDATE &&
+      (occurs(folded, n.text, n.boundary, isWordChar) ||
+        (translit !== undefined && occurs(translit, n.text, n.boundary, isWordChar)))
     )
+      // Found in a value that is not text (OB blob, binary private data): report it as found in the bytes.
+      kind = textual ? 'text' : 'raw';
+    else if (marks[k] & RAW_CANDIDATE && n.raw.some((p) => occurs(rawHay, p, n.boundary, isAsciiWord)))
       kind = 'raw';
     if (kind) addHit(w, { tag, path, kind, token: n.category });
   }
 }
+
+const TEXT_CANDIDATE = 1;
+const RAW_CANDIDATE = 2;
 
 /**
  * Top-level elements ClearDisc writes whole from fixed text (the de-identification method, its code
@@ -433,9 +473,12 @@ function scanGaps(w: Walk): void {
     const hay = asciiLower(latin1(w.bytes.subarray(a, b)));
     const path = a < 132 ? 'preamble' : `bytes@${a}`;
     if (w.uids.size && hasUid(hay, w.uids)) addHit(w, { tag: '', path, kind: 'raw', token: 'uid' });
-    for (const n of w.needles)
-      if (n.raw.some((p) => occurs(hay, p, n.boundary, isAsciiWord)))
+    const marks = new Uint8Array(w.needles.length);
+    markCandidates(hay, w.rawIndex, marks, RAW_CANDIDATE);
+    w.needles.forEach((n, k) => {
+      if (marks[k] && n.raw.some((p) => occurs(hay, p, n.boundary, isAsciiWord)))
         addHit(w, { tag: '', path, kind: 'raw', token: n.category });
+    });
   }
 }
 
@@ -476,11 +519,9 @@ export function verifyBuffer(buf: Uint8Array, tokens: IdentityTokens): VerifyRes
   } catch (e) {
     return { ok: false, hits: [], error: `unparseable: ${describe(e)}` };
   }
-  const all = compile(tokens);
   const w: Walk = {
+    ...compile(tokens),
     bytes: ds.byteArray,
-    needles: all.filter((n) => n.category !== 'uid'),
-    uids: new Set(all.filter((n) => n.category === 'uid').map((n) => n.text)),
     hits: new Map(),
     covered: [],
   };
