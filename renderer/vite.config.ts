@@ -1,21 +1,9 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { CSP_META } from '../shared/csp';
 
 // Folder of this file; Vite fills in import.meta.dirname when it bundles the config.
 const here = (import.meta as ImportMeta & { dirname: string }).dirname;
-
-/** Our own files only, no inline script or style, no network: the Electron shell sends the same policy. */
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "object-src 'none'",
-].join('; ');
 
 // Only in the built page: the dev server's hot reload needs an inline script the policy would block.
 const contentSecurityPolicy = (): Plugin => ({
@@ -25,7 +13,7 @@ const contentSecurityPolicy = (): Plugin => ({
   transformIndexHtml: (html) => {
     const out = html.replace(
       /<meta charset="UTF-8" \/>/,
-      (m) => `${m}\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />`,
+      (m) => `${m}\n    <meta http-equiv="Content-Security-Policy" content="${CSP_META}" />`,
     );
     if (out === html) throw new Error('renderer/index.html: <meta charset="UTF-8" /> not found for the CSP');
     return out;

@@ -22,6 +22,7 @@ import {
   type ActionCode,
   type ProfileOption,
 } from '../main/core/deid/profile/codes';
+import type { ProfileRowJson, SafePrivateJson } from '../main/core/deid/profile/generated-shapes';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -45,7 +46,7 @@ export function defaultReferenceDir(): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Shapes of the generated files (the loaders in main/ declare the same shapes).
+// Shapes of the generated files (the profile's shapes are in main/core/deid/profile/generated-shapes.ts).
 
 export interface SourceRecord {
   file: string;
@@ -58,27 +59,6 @@ export interface SourceRecord {
 export type DictTuple = [string, string, string, 0 | 1];
 /** [pattern ("60xx3000": upper-case hex, lower-case x for any nibble), VR, Keyword, VM, retired] */
 export type MaskTuple = [string, string, string, string, 0 | 1];
-
-export interface ProfileRowJson {
-  tag: string;
-  keyword: string;
-  name: string;
-  vr: string;
-  retired: boolean;
-  inStdCompIOD: boolean;
-  note?: string;
-  basic: ActionCode;
-  options: Partial<Record<ProfileOption, ActionCode>>;
-}
-
-export interface SafePrivateJson {
-  creator: string;
-  group: string;
-  element: string;
-  vr: string;
-  vm: string;
-  meaning: string;
-}
 
 export interface StructuredContentJson {
   codeValue: string;

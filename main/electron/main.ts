@@ -4,20 +4,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { registerHandlers } from './ipc';
-
-/** Same policy as the <meta> tag the renderer build adds: our own files only, no inline script, no network. */
-export const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+import { CSP_HEADER } from '../../shared/csp';
 
 const indexHtml = () => path.join(app.getAppPath(), 'renderer', 'dist', 'index.html');
 
@@ -63,7 +50,7 @@ function lockDown(): void {
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP_HEADER] } });
   });
 
   app.on('web-contents-created', (_event, contents) => {

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { HTTP_ROUTES, type ClearDiscMethod } from '../../shared/api';
 import { REASONS } from '../../shared/reasons';
 import { createApiHandlers, MESSAGES, type ApiDeps } from '../electron/ipc';
+import { CSP_HEADER } from '../../shared/csp';
 
 export interface ServerOptions {
   /** Loopback address to listen on: '127.0.0.1' (default) or '::1'. Anything else is refused. */
@@ -55,22 +56,8 @@ export const HTTP_MESSAGES = {
   failed: MESSAGES.failed,
 } as const;
 
-/** Our own files only, no inline script or style, no framing, no network beyond this server. */
-export const SERVE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
-
 const COMMON_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': SERVE_CSP,
+  'Content-Security-Policy': CSP_HEADER,
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',

@@ -69,23 +69,26 @@ function shiftRange(
 }
 
 /**
- * Shifts a DA value by `days` (negative moves into the past). Multiple values (backslash-separated) and ranges are
- * shifted value by value; any invalid value makes the whole result '' (empty), never the original.
+ * Shifts each backslash-separated value with `shiftOne`; any invalid value makes the whole result '' (empty),
+ * never the original.
  */
-export function shiftDA(value: string, days: number): string {
+function shiftEach(value: string, shiftOne: (v: string) => string | undefined): string {
   const out: string[] = [];
   for (const raw of value.split('\\')) {
     const v = trimValue(raw);
-    if (v === '') {
-      out.push('');
-      continue;
-    }
-    const dash = v.indexOf('-');
-    const shifted = dash >= 0 ? shiftRange(v, (s) => shiftOneDate(s, days), dash) : shiftOneDate(v, days);
+    const shifted = v === '' ? '' : shiftOne(v);
     if (shifted === undefined) return '';
     out.push(shifted);
   }
   return out.join('\\');
+}
+
+/** Shifts a DA value by `days` (negative moves into the past), value by value; ranges bound by bound. */
+export function shiftDA(value: string, days: number): string {
+  return shiftEach(value, (v) => {
+    const dash = v.indexOf('-');
+    return dash >= 0 ? shiftRange(v, (s) => shiftOneDate(s, days), dash) : shiftOneDate(v, days);
+  });
 }
 
 /**
@@ -110,22 +113,14 @@ function shiftOneDateTime(v: string, days: number): string | undefined {
 
 /** Shifts a DT value (see shiftOneDateTime); multiple values and ranges as for DA; invalid → ''. */
 export function shiftDT(value: string, days: number): string {
-  const out: string[] = [];
-  for (const raw of value.split('\\')) {
-    const v = trimValue(raw);
-    if (v === '') {
-      out.push('');
-      continue;
-    }
+  return shiftEach(value, (v) => {
     let shifted = shiftOneDateTime(v, days);
     // Not a single DT: maybe a range. A '-' may also start a UTC offset, so try every dash as the separator.
     for (let i = v.indexOf('-'); shifted === undefined && i >= 0; i = v.indexOf('-', i + 1)) {
       shifted = shiftRange(v, (s) => shiftOneDateTime(s, days), i);
     }
-    if (shifted === undefined) return '';
-    out.push(shifted);
-  }
-  return out.join('\\');
+    return shifted;
+  });
 }
 
 /** Shifts a DA or DT value; other VRs (TM) are returned unchanged: a time of day alone dates nothing. */

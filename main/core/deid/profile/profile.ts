@@ -6,6 +6,7 @@ import safePrivateJson from './safe-private.generated.json';
 import structuredContentJson from './structured-content-codes.generated.json';
 import tableJson from './table-e1-1.generated.json';
 import { isKnownActionCode, type ActionCode, type ProfileOption } from './codes';
+import type { ProfileRowJson, ReferenceSource, SafePrivateJson } from './generated-shapes';
 
 export {
   ACTION_CODES,
@@ -19,12 +20,7 @@ export {
 } from './codes';
 export type { ActionCode, DeidMethodCode, OptionInfo, ProfileOption } from './codes';
 
-export interface ReferenceSource {
-  readonly file: string;
-  readonly edition: string;
-  readonly sha256: string;
-  readonly table: string;
-}
+export type { ReferenceSource } from './generated-shapes';
 
 export type OptionActions = Readonly<Partial<Record<ProfileOption, ActionCode>>>;
 
@@ -56,17 +52,8 @@ export interface ProfileRow {
 interface TableJson {
   source: ReferenceSource;
   joinedWith: ReferenceSource;
-  rows: {
-    tag: string;
-    keyword: string;
-    name: string;
-    vr: string;
-    retired: boolean;
-    inStdCompIOD: boolean;
-    note?: string;
-    basic: string;
-    options: Record<string, string>;
-  }[];
+  /** Action codes are checked on load: the file could be edited by hand. */
+  rows: (Omit<ProfileRowJson, 'basic' | 'options'> & { basic: string; options: Record<string, string> })[];
 }
 
 function checkedAction(code: string, where: string): ActionCode {
@@ -199,12 +186,12 @@ export interface SafePrivateEntry {
   readonly meaning: string;
 }
 
-interface SafePrivateJson {
+interface SafePrivateFile {
   source: ReferenceSource;
-  entries: { creator: string; group: string; element: string; vr: string; vm: string; meaning: string }[];
+  entries: SafePrivateJson[];
 }
 
-const safePrivate = safePrivateJson as unknown as SafePrivateJson;
+const safePrivate = safePrivateJson as unknown as SafePrivateFile;
 export const SAFE_PRIVATE_SOURCE: ReferenceSource = Object.freeze({ ...safePrivate.source });
 
 /** Private creators compare after trimming spaces and NULs at both ends (the value padding of LO). */
