@@ -29,6 +29,9 @@ export interface IpcDeps extends ApiDeps {
 export const MESSAGES = {
   untrusted: 'This request did not come from the ClearDisc window, so it was refused.',
   badPath: 'Please choose a folder, or type its full location.',
+  /** The scanner's "could not be read" is about one file; for the chosen folder itself a person needs more. */
+  cannotOpen:
+    'ClearDisc could not open that location. Check that the disc is in the drive and the location is typed exactly, then try again.',
   failed: 'Something went wrong inside ClearDisc. Please try again.',
 } as const;
 
@@ -72,7 +75,14 @@ export function createApiHandlers(deps: ApiDeps): ApiHandlers {
       if (typeof root !== 'string' || root.length === 0 || root.length > 4096 || !path.isAbsolute(root)) {
         throw new Error(MESSAGES.badPath);
       }
-      return runScan(root);
+      try {
+        return await runScan(root);
+      } catch (err) {
+        // The scanner fails as a whole with "unreadable" only when the folder itself cannot be opened.
+        if (err instanceof ClearDiscError && err.code === 'unreadable')
+          throw new Error(MESSAGES.cannotOpen, { cause: err });
+        throw err;
+      }
     },
   };
 

@@ -49,9 +49,7 @@ export const HTTP_MESSAGES = {
   noPicker:
     'This browser cannot show a folder picker. Please type the location of the disc or folder instead.',
   badMethod: 'This address does not accept that kind of request.',
-  /** The scanner's "could not be read" is about one file; for the folder itself a browser user needs more. */
-  cannotOpen:
-    'ClearDisc could not open that location. Check that the disc is in the drive and the location is typed exactly, then try again.',
+  cannotOpen: MESSAGES.cannotOpen,
   busy: 'ClearDisc is still looking at a disc or folder. Please wait for it to finish, then try again.',
   failed: MESSAGES.failed,
 } as const;
@@ -184,7 +182,6 @@ function sendError(
 const PLAIN = new Set<string>([
   ...Object.values(REASONS),
   ...Object.values(MESSAGES),
-  HTTP_MESSAGES.cannotOpen,
 ]);
 
 function isLoopbackHost(host: string): boolean {
@@ -249,11 +246,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           try {
             // One path, or none: the shared handler answers a missing one with its "please choose" sentence.
             return sendJson(res, 200, await api.scan(paths.length === 1 ? paths[0] : undefined));
-          } catch (err) {
-            // The scanner says "unreadable" here only when the folder itself cannot be opened.
-            if (err instanceof Error && err.message === REASONS.unreadable)
-              throw new Error(HTTP_MESSAGES.cannotOpen, { cause: err });
-            throw err;
           } finally {
             scanning = false;
           }

@@ -8,10 +8,14 @@ type State =
   | { kind: 'idle' }
   | { kind: 'scanning' }
   | { kind: 'done'; summary: ScanSummary }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string; connection: boolean };
 
-const message = (err: unknown) =>
-  err instanceof Error && err.message ? err.message : 'Something went wrong. Please try again.';
+const failed = (err: unknown): State => ({
+  kind: 'error',
+  message: err instanceof Error && err.message ? err.message : 'Something went wrong. Please try again.',
+  // Set by the page's HTTP client (see api/http-client.ts); the desktop bridge never loses its connection.
+  connection: err instanceof Error && err.name === 'ConnectionProblem',
+});
 
 export function App({ api, desktop }: { api: ClearDiscApi; desktop: boolean }) {
   const [state, setState] = useState<State>({ kind: 'idle' });
@@ -22,7 +26,11 @@ export function App({ api, desktop }: { api: ClearDiscApi; desktop: boolean }) {
   const busy = state.kind === 'scanning';
 
   useEffect(() => {
-    api.version().then(setVersion, () => undefined);
+    // A page opened without its link (or after `cleardisc serve` stopped) learns it here, before anyone types.
+    api.version().then(setVersion, (err: unknown) => {
+      const s = failed(err);
+      if (s.kind === 'error' && s.connection) setState(s);
+    });
   }, [api]);
 
   async function look(path: string) {
@@ -30,7 +38,7 @@ export function App({ api, desktop }: { api: ClearDiscApi; desktop: boolean }) {
     try {
       setState({ kind: 'done', summary: await api.scan(path) });
     } catch (err) {
-      setState({ kind: 'error', message: message(err) });
+      setState(failed(err));
     }
   }
 
@@ -40,7 +48,7 @@ export function App({ api, desktop }: { api: ClearDiscApi; desktop: boolean }) {
       if (path) await look(path);
       else if (!desktop) setShowTyping(true); // no picker in a browser: typing the location is the way
     } catch (err) {
-      setState({ kind: 'error', message: message(err) });
+      setState(failed(err));
     }
   }
 
@@ -108,7 +116,8 @@ export function App({ api, desktop }: { api: ClearDiscApi; desktop: boolean }) {
         {state.kind === 'error' && (
           <div role="alert" className="problem">
             <p>
-              <strong>We could not read that disc or folder.</strong> {state.message}
+              {!state.connection && <strong>We could not read that disc or folder. </strong>}
+              {state.message}
             </p>
           </div>
         )}

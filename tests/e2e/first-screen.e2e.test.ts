@@ -201,6 +201,20 @@ describe('first screen in a browser (cleardisc serve)', () => {
     await expect(page.getByRole('heading', { name: 'What we found' }).count()).resolves.toBe(0);
   });
 
+  it('opened without its link, says to open the link again, and does not blame the disc', async () => {
+    // A new tab has its own (empty) sessionStorage: no token at all.
+    const bare = await context!.newPage();
+    try {
+      await bare.goto(server!.url);
+      const alert = bare.getByRole('alert');
+      await alert.waitFor();
+      expect((await alert.textContent())?.trim()).toBe(HTTP_MESSAGES.noToken);
+      await expect(bare.getByText('We could not read that disc or folder').count()).resolves.toBe(0);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('logged no errors (no CSP violation, no failed request)', () => {
     // The 422 of the previous test is the expected answer to a location that cannot be opened.
     expect(problems.filter((p) => p !== '422 /api/scan')).toEqual([]);

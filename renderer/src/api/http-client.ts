@@ -5,6 +5,14 @@ import type { ScanSummary } from '../../../shared/scan-types';
 export const UNREACHABLE =
   'ClearDisc is not answering. Check that `cleardisc serve` is still running, then try again.';
 
+/**
+ * The page cannot talk to ClearDisc at all (server gone, or the page was opened without its link's token):
+ * nothing to do with the disc or folder, so the page must not say the disc could not be read.
+ */
+export class ConnectionProblem extends Error {
+  override name = 'ConnectionProblem';
+}
+
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 const TOKEN_KEY = 'cleardisc.token';
@@ -45,7 +53,10 @@ async function json<T>(res: Response): Promise<T> {
   } catch {
     // Not JSON: fall through to the generic sentence.
   }
-  throw new Error(message || UNREACHABLE);
+  // 401: no or wrong session token; 403: the request was not the page's own. Neither is about the folder.
+  if (!message || res.status === 401 || res.status === 403)
+    throw new ConnectionProblem(message || UNREACHABLE);
+  throw new Error(message);
 }
 
 /**
@@ -70,7 +81,7 @@ export function createHttpClient(
         cache: 'no-store',
       });
     } catch {
-      throw new Error(UNREACHABLE);
+      throw new ConnectionProblem(UNREACHABLE);
     }
   };
   return {

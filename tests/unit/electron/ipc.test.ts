@@ -110,7 +110,9 @@ describe('registerHandlers', () => {
     registerHandlers(ipc, deps());
     const missing = path.join(tmp, 'Jane Doe scans');
     const err = (await ipc.invoke('cleardisc:scan', missing).catch((e: Error) => e)) as Error;
-    expect(err.message).toBe(REASONS.unreadable);
+    // About the chosen folder, not "this file could not be read" (the scanner's sentence for one file).
+    expect(err.message).toBe(MESSAGES.cannotOpen);
+    expect(err.message).not.toBe(REASONS.unreadable);
     expect(err.message).not.toContain('Jane');
 
     const ipc2 = new FakeIpcMain();
