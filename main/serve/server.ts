@@ -179,10 +179,7 @@ function sendError(
 }
 
 /** The sentences the shared handlers may reject with (see plainError in ../electron/ipc). */
-const PLAIN = new Set<string>([
-  ...Object.values(REASONS),
-  ...Object.values(MESSAGES),
-]);
+const PLAIN = new Set<string>([...Object.values(REASONS), ...Object.values(MESSAGES)]);
 
 function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === '::1';
