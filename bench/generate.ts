@@ -76,7 +76,11 @@ export function generateCtSeries(dir: string, count: number): void {
     };
     const sub = path.join(dir, `SE${String(Math.floor(i / 500)).padStart(4, '0')}`);
     fs.mkdirSync(sub, { recursive: true });
-    writeStreamed(path.join(sub, `IM${String(i).padStart(5, '0')}`), headerBefore(buildInstance(spec)), 512 * 512 * 2);
+    writeStreamed(
+      path.join(sub, `IM${String(i).padStart(5, '0')}`),
+      headerBefore(buildInstance(spec)),
+      512 * 512 * 2,
+    );
   }
 }
 

@@ -33,7 +33,12 @@ async function main() {
   const extra: Record<string, unknown> = {};
   if (task === 'scan') {
     const r = await scan(source);
-    Object.assign(extra, { files: r.files, instances: r.instances.length, bytesRead: r.bytesRead, bytesTotal: r.bytesTotal });
+    Object.assign(extra, {
+      files: r.files,
+      instances: r.instances.length,
+      bytesRead: r.bytesRead,
+      bytesTotal: r.bytesTotal,
+    });
   } else if (task === 'copy') {
     // The floor: a plain streamed copy of the same files, every byte through the process as ours go.
     // (fs.copyFile is not used: it lets the kernel copy without reading, which no de-identifier can.)
@@ -57,7 +62,8 @@ async function main() {
     const manifest = JSON.parse(fs.readFileSync(path.join(source, 'manifest.json'), 'utf8'));
     const parts: string[] = manifest.instances.map((i: { file: string }) => path.join(source, i.file));
     const boundary = 'bench' + randomBytes(8).toString('hex');
-    const head = (n: number) => Buffer.from(`${n ? '\r\n' : ''}--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`);
+    const head = (n: number) =>
+      Buffer.from(`${n ? '\r\n' : ''}--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`);
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const length = parts.reduce((n, f, i) => n + head(i).length + fs.statSync(f).size, tail.length);
     const url = new URL(`${out.replace(/\/$/, '')}/studies`);
@@ -68,7 +74,9 @@ async function main() {
           'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
           'Content-Length': length,
           Accept: 'application/dicom+json',
-          Authorization: 'Basic ' + Buffer.from(`${process.env.CLEARDISC_USER}:${process.env.CLEARDISC_PASSWORD}`).toString('base64'),
+          Authorization:
+            'Basic ' +
+            Buffer.from(`${process.env.CLEARDISC_USER}:${process.env.CLEARDISC_PASSWORD}`).toString('base64'),
         },
       });
       req.on('response', (res) => {
@@ -96,7 +104,8 @@ async function main() {
       records: fileRecordStore(path.join(source, '..', 'records')),
     });
     Object.assign(extra, { stored: r.stored, complete: r.complete });
-  } else if (task === 'deid') {    const plan = makePlan(await scan(source));
+  } else if (task === 'deid') {
+    const plan = makePlan(await scan(source));
     const r = await deidentify(plan, {
       out,
       caseCode: 'BENCH-1',
@@ -125,7 +134,12 @@ async function main() {
   }
   const ms = performance.now() - t0;
   process.stdout.write(
-    JSON.stringify({ task, ms: Math.round(ms), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), ...extra }) + '\n',
+    JSON.stringify({
+      task,
+      ms: Math.round(ms),
+      maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...extra,
+    }) + '\n',
   );
 }
 

@@ -12,4 +12,6 @@ try {
   }
   throw err;
 }
-cli.main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+cli.main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

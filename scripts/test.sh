@@ -18,7 +18,8 @@ step() {
 step "System tools (Orthanc + DICOMweb plugin, dicom3tools, Chromium): installing any that are missing" \
   bash scripts/provision-system.sh
 step "Lint (eslint, including the import rules between layers)" npm run lint --silent
-step "Type check (main, shared, tests, scripts, bench; renderer)" npm run typecheck --silent
+step "Format (prettier --check)" npx prettier --check --log-level warn .
+step "Type check (main, shared, tests, scripts, bench; renderer and its tests)" npm run typecheck --silent
 step "Reference tables match ../shared/reference (generate-reference --check)" \
   npx tsx scripts/generate-reference.ts --check
 step "Build (tsc to dist/, generated tables, renderer bundle)" npm run build --silent

@@ -18,9 +18,11 @@ export const REASONS = {
   'not-selected': 'You did not choose the study this image belongs to.',
   'burned-in-risk':
     'This image may have your name or other details written into the picture itself, so it is left out unless you choose to include it.',
-  'encapsulated-document': 'This is a document (PDF or similar) whose text cannot be cleaned reliably, so it is left out.',
+  'encapsulated-document':
+    'This is a document (PDF or similar) whose text cannot be cleaned reliably, so it is left out.',
   'unsupported-encoding': 'This file uses an encoding ClearDisc cannot rewrite safely.',
-  'identity-found': 'A trace of personal information was still found after cleaning, so this file is held back.',
+  'identity-found':
+    'A trace of personal information was still found after cleaning, so this file is held back.',
   'verify-failed': 'The cleaned copy could not be checked, so it is held back.',
   'write-failed': 'The cleaned copy could not be written to disk.',
   'server-rejected': 'The review service refused this image.',

@@ -32,7 +32,11 @@ export interface DeidArgs {
   options: Partial<DeidOptions>;
 }
 
-export function readDeidArgs(values: Record<string, unknown>, positionals: string[], usage: string): DeidArgs {
+export function readDeidArgs(
+  values: Record<string, unknown>,
+  positionals: string[],
+  usage: string,
+): DeidArgs {
   if (positionals.length !== 1) throw new UsageError(`usage: ${usage}`);
   const caseCode = values.case as string | undefined;
   if (caseCode !== undefined && !isValidCaseCode(caseCode)) {
@@ -61,7 +65,8 @@ export async function runDeid(a: DeidArgs, io: CliIO) {
   try {
     scanned = await scan(a.source);
   } catch (err) {
-    if (err instanceof ClearDiscError && err.code === 'unreadable') throw new UsageError(`cannot read ${a.source}`);
+    if (err instanceof ClearDiscError && err.code === 'unreadable')
+      throw new UsageError(`cannot read ${a.source}`);
     throw err;
   }
   const plan = makePlan(scanned, { studies: a.studies, includeBurnedIn: a.includeBurnedIn });
@@ -76,7 +81,11 @@ export async function runDeid(a: DeidArgs, io: CliIO) {
 }
 
 export async function deidCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: DEID_ARG_OPTIONS, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: DEID_ARG_OPTIONS,
+    allowPositionals: true,
+  });
   if (!values.out) throw new UsageError(`usage: ${DEID_USAGE}`);
   const a = readDeidArgs(values, positionals, DEID_USAGE);
   const { summary } = await runDeid(a, io);
@@ -84,7 +93,9 @@ export async function deidCommand(argv: string[], io: CliIO): Promise<number> {
     io.out(JSON.stringify(summary, null, 2) + '\n');
   } else {
     const bytes = summary.studies.reduce((n, s) => n + s.bytes, 0);
-    io.out(`Case ${summary.caseCode}: ${summary.written} images cleaned (${formatBytes(bytes)}) in ${summary.out}\n`);
+    io.out(
+      `Case ${summary.caseCode}: ${summary.written} images cleaned (${formatBytes(bytes)}) in ${summary.out}\n`,
+    );
     const left = [...summary.excluded, ...summary.quarantined];
     const byReason = new Map<string, number>();
     for (const e of left) byReason.set(e.reason, (byReason.get(e.reason) ?? 0) + 1);

@@ -17,7 +17,15 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
 };
 
-const USAGE = ['usage:', `  ${SCAN_USAGE}`, `  ${DEID_USAGE}`, `  ${UPLOAD_USAGE}`, `  ${SEND_USAGE}`, `  ${WATCH_USAGE}`, `  ${SERVE_USAGE}`].join('\n');
+const USAGE = [
+  'usage:',
+  `  ${SCAN_USAGE}`,
+  `  ${DEID_USAGE}`,
+  `  ${UPLOAD_USAGE}`,
+  `  ${SEND_USAGE}`,
+  `  ${WATCH_USAGE}`,
+  `  ${SERVE_USAGE}`,
+].join('\n');
 
 /** Runs one command; returns the exit code (0 done, 1 failed, 2 bad arguments or unreadable input). */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {

@@ -8,13 +8,18 @@ import { formatBytes, UsageError, type CliIO } from './io';
 export const SCAN_USAGE = 'cleardisc scan <path> [--json]';
 
 export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) throw new UsageError(`usage: ${SCAN_USAGE}`);
   let summary: ScanSummary;
   try {
     summary = summarize(await scan(positionals[0]));
   } catch (err) {
-    if (err instanceof ClearDiscError && err.code === 'unreadable') throw new UsageError(`cannot read ${positionals[0]}: ${err.message}`);
+    if (err instanceof ClearDiscError && err.code === 'unreadable')
+      throw new UsageError(`cannot read ${positionals[0]}: ${err.message}`);
     throw err;
   }
   if (values.json) io.out(JSON.stringify(summary, null, 2) + '\n');
@@ -24,15 +29,25 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
 
 export function renderSummary(s: ScanSummary): string {
   const lines: string[] = [];
-  lines.push(`Found ${s.instances} image${s.instances === 1 ? '' : 's'} in ${s.files} files${s.dicomdir ? ` (disc index: ${s.dicomdir})` : ''}.`);
-  if (s.multiplePatients) lines.push('Warning: this disc holds images of more than one person. Check each study before sending.');
-  for (const p of s.patients) lines.push(`Patient: ${p.patientName || '(no name)'}  ID ${p.patientId || '-'}  born ${p.birthDate || '-'}`);
+  lines.push(
+    `Found ${s.instances} image${s.instances === 1 ? '' : 's'} in ${s.files} files${s.dicomdir ? ` (disc index: ${s.dicomdir})` : ''}.`,
+  );
+  if (s.multiplePatients)
+    lines.push('Warning: this disc holds images of more than one person. Check each study before sending.');
+  for (const p of s.patients)
+    lines.push(
+      `Patient: ${p.patientName || '(no name)'}  ID ${p.patientId || '-'}  born ${p.birthDate || '-'}`,
+    );
   for (const st of s.studies) {
     lines.push('');
-    lines.push(`Study ${st.studyDate || '(no date)'}  ${st.studyDescription || '(no description)'}  [${st.modalities.join(', ')}]  ${st.instances} images, ${formatBytes(st.bytes)}`);
+    lines.push(
+      `Study ${st.studyDate || '(no date)'}  ${st.studyDescription || '(no description)'}  [${st.modalities.join(', ')}]  ${st.instances} images, ${formatBytes(st.bytes)}`,
+    );
     for (const se of st.series) {
       const risk = se.burnedInRisk ? '  (may show text in the picture)' : '';
-      lines.push(`  - ${se.modality} ${se.seriesDescription || '(no description)'}: ${se.instances} images${risk}`);
+      lines.push(
+        `  - ${se.modality} ${se.seriesDescription || '(no description)'}: ${se.instances} images${risk}`,
+      );
     }
   }
   if (s.skipped.length) {

@@ -28,17 +28,30 @@ export function checkServiceUrl(url: string): void {
  * scan → de-identify → second lock → upload → receipt for one source. Run again with the same case
  * code after any interruption: a finished de-identification is reused and only unconfirmed images are sent.
  */
-export async function sendOne(a: DeidArgs & { caseCode: string }, to: string, auth: StowAuth, io: CliIO): Promise<UploadOutcome> {
+export async function sendOne(
+  a: DeidArgs & { caseCode: string },
+  to: string,
+  auth: StowAuth,
+  io: CliIO,
+): Promise<UploadOutcome> {
   if (await completedJob(a.out, a.caseCode)) {
     io.err(`Resuming case ${a.caseCode}: the images were already prepared in ${a.out}.\n`);
   } else {
     io.err(`Case ${a.caseCode}: reading the disc and removing personal information (job folder ${a.out})…\n`);
     const { summary } = await runDeid(a, io);
-    io.err(`${summary.written} images prepared; ${summary.excluded.length + summary.quarantined.length} files left out.\n`);
+    io.err(
+      `${summary.written} images prepared; ${summary.excluded.length + summary.quarantined.length} files left out.\n`,
+    );
   }
   const progress = progressPrinter(io);
   try {
-    return await runUpload({ jobDir: a.out, serviceUrl: to, auth, env: io.env, onProgress: progress.onProgress });
+    return await runUpload({
+      jobDir: a.out,
+      serviceUrl: to,
+      auth,
+      env: io.env,
+      onProgress: progress.onProgress,
+    });
   } catch (err) {
     if (err instanceof UploadInputError) throw new UsageError(err.message);
     throw err;

@@ -41,7 +41,11 @@ function positiveNumber(
   return n;
 }
 
-export async function readAuth(env: CliIO['env'], tokenFile: string | undefined, io: CliIO): Promise<StowAuth> {
+export async function readAuth(
+  env: CliIO['env'],
+  tokenFile: string | undefined,
+  io: CliIO,
+): Promise<StowAuth> {
   let token: string | undefined;
   if (tokenFile !== undefined) {
     let text: string;
@@ -164,7 +168,10 @@ export function renderOutcome(o: UploadOutcome): string {
 }
 
 /** Upload progress on stderr: one updating line on a terminal, a plain line every few seconds otherwise. */
-export function progressPrinter(io: CliIO, overrides: { clock?: () => number; progressEveryMs?: number } = {}) {
+export function progressPrinter(
+  io: CliIO,
+  overrides: { clock?: () => number; progressEveryMs?: number } = {},
+) {
   const clock = overrides.clock ?? (() => performance.now());
   const every = overrides.progressEveryMs ?? (io.isTTY ? 200 : 5000);
   let lastPrint = -Infinity;

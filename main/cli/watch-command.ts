@@ -17,7 +17,11 @@ function caseFromName(name: string): string | undefined {
   return isValidCaseCode(name) ? name : undefined;
 }
 
-export async function watchCommand(argv: string[], io: CliIO, hooks: { signal?: AbortSignal } = {}): Promise<number> {
+export async function watchCommand(
+  argv: string[],
+  io: CliIO,
+  hooks: { signal?: AbortSignal } = {},
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -36,7 +40,8 @@ export async function watchCommand(argv: string[], io: CliIO, hooks: { signal?: 
   const root = path.resolve(positionals[0]);
   const seconds = (raw: string | undefined, dflt: number) => {
     const n = raw === undefined ? dflt : Number(raw);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError('--stable-seconds and --poll-seconds take a number of seconds');
+    if (!Number.isFinite(n) || n < 0)
+      throw new UsageError('--stable-seconds and --poll-seconds take a number of seconds');
     return n * 1000;
   };
   const auth = await readAuth(io.env, values['token-file'], io);
@@ -64,7 +69,8 @@ export async function watchCommand(argv: string[], io: CliIO, hooks: { signal?: 
         pollMs: seconds(values['poll-seconds'], 5),
         retryMs: 5 * 60 * 1000,
         caseCodeFor: (name) =>
-          (values['case-from-folder-name'] ? caseFromName(name) : undefined) ?? randomCaseCode((n) => randomBytes(n)),
+          (values['case-from-folder-name'] ? caseFromName(name) : undefined) ??
+          randomCaseCode((n) => randomBytes(n)),
         send: async (folder, caseCode) => {
           const outcome = await sendOne(
             {
@@ -84,7 +90,8 @@ export async function watchCommand(argv: string[], io: CliIO, hooks: { signal?: 
         // Folder names are not printed: clinics often name exports after the patient.
         onEvent: (e) => {
           if (e.kind === 'sent') io.out(`sent case ${e.caseCode}\n`);
-          else if (e.kind === 'failed') io.err(`case ${e.caseCode} not complete (${e.message}); will try again later\n`);
+          else if (e.kind === 'failed')
+            io.err(`case ${e.caseCode} not complete (${e.message}); will try again later\n`);
         },
       },
       { once: Boolean(values.once) },

@@ -28,7 +28,10 @@ export function runBin(
     throw new Error('The CLI is not built: run `npm run build` first (npm test does this).');
   }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

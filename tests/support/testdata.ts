@@ -8,7 +8,8 @@ export const TEST_FILES = path.join(TESTDATA, 'pydicom/src/pydicom/data/test_fil
 
 /** Fails loudly instead of skipping when the corpus is missing: a suite must never skip silently. */
 export function requireTestdata(): void {
-  if (!fs.existsSync(TESTDATA)) throw new Error(`The shared test corpus is missing: expected it at ${TESTDATA}`);
+  if (!fs.existsSync(TESTDATA))
+    throw new Error(`The shared test corpus is missing: expected it at ${TESTDATA}`);
 }
 
 export function allTestdataFiles(): string[] {

@@ -130,7 +130,8 @@ function privateDecision(
   const vr = ctx.vr === 'UN' && safe.vr ? safe.vr : ctx.vr;
   const typed = vr !== ctx.vr ? { vr } : {};
   // A UID is an identifier even in a "safe" attribute: re-map it unless UIDs are retained.
-  if (vr === 'UI' && !inForce.has('rtnUIDsOpt')) return { action: 'U', option: 'rtnSafePrivOpt', row, ...typed };
+  if (vr === 'UI' && !inForce.has('rtnUIDsOpt'))
+    return { action: 'U', option: 'rtnSafePrivOpt', row, ...typed };
   return { action: 'K', option: 'rtnSafePrivOpt', row, ...typed };
 }
 

@@ -57,7 +57,9 @@ export interface RecordStore {
 }
 
 export function defaultRecordDir(env: Record<string, string | undefined> = process.env): string {
-  return env.CLEARDISC_HOME ? path.join(env.CLEARDISC_HOME, 'cases') : path.join(os.homedir(), '.cleardisc', 'cases');
+  return env.CLEARDISC_HOME
+    ? path.join(env.CLEARDISC_HOME, 'cases')
+    : path.join(os.homedir(), '.cleardisc', 'cases');
 }
 
 export function fileRecordStore(baseDir: string): RecordStore {
@@ -66,7 +68,9 @@ export function fileRecordStore(baseDir: string): RecordStore {
     folder,
     async load(caseCode) {
       try {
-        return JSON.parse(await fsp.readFile(path.join(folder(caseCode), 'record.json'), 'utf8')) as CaseRecord;
+        return JSON.parse(
+          await fsp.readFile(path.join(folder(caseCode), 'record.json'), 'utf8'),
+        ) as CaseRecord;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;
@@ -87,8 +91,16 @@ const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"
 
 /** `uid_mapping.csv` and `patid_mapping.csv` (header `id_old,id_new`), as other de-id tools export them. */
 export async function exportMappings(rec: CaseRecord, dir: string): Promise<void> {
-  const uids = ['id_old,id_new', ...Object.entries(rec.uidMap).map(([a, b]) => `${csvCell(a)},${csvCell(b)}`)];
-  const ids = ['id_old,id_new', ...[...new Set(rec.patients.map((p) => p.patientId))].map((id) => `${csvCell(id)},${csvCell(rec.caseCode)}`)];
+  const uids = [
+    'id_old,id_new',
+    ...Object.entries(rec.uidMap).map(([a, b]) => `${csvCell(a)},${csvCell(b)}`),
+  ];
+  const ids = [
+    'id_old,id_new',
+    ...[...new Set(rec.patients.map((p) => p.patientId))].map(
+      (id) => `${csvCell(id)},${csvCell(rec.caseCode)}`,
+    ),
+  ];
   await fsp.writeFile(path.join(dir, 'uid_mapping.csv'), uids.join('\n') + '\n', { mode: 0o600 });
   await fsp.writeFile(path.join(dir, 'patid_mapping.csv'), ids.join('\n') + '\n', { mode: 0o600 });
 }

@@ -29,7 +29,8 @@ export function makePlan(scan: ScanResult, choices: PlanChoices = {}): DeidPlan 
   for (const i of scan.instances) {
     if (wanted && !wanted.has(i.studyInstanceUID)) excluded.push({ path: i.path, reason: 'not-selected' });
     // PDF/CDA text cannot be cleaned reliably, whatever the person chooses.
-    else if (isEncapsulatedDocument(i.sopClassUID)) excluded.push({ path: i.path, reason: 'encapsulated-document' });
+    else if (isEncapsulatedDocument(i.sopClassUID))
+      excluded.push({ path: i.path, reason: 'encapsulated-document' });
     else if (i.burnedInRisk && !choices.includeBurnedIn && !choices.pixelsCleaned)
       excluded.push({ path: i.path, reason: 'burned-in-risk' });
     else include.push(i);

@@ -52,7 +52,11 @@ function outputSyntax(h: DicomHeader): { uid: string; encoding: Encoding } {
   // Compressed syntaxes are explicit VR little endian by definition, even when a writer got that wrong.
   if (ts.encapsulated) return { uid: ts.uid, encoding: { littleEndian: true, explicitVR: true } };
   // Files with no File Meta, or labelled with the wrong VR encoding, get the syntax they really use.
-  if (!ts.encapsulated && ts.littleEndian && (h.format === 'no-meta' || h.encoding.explicitVR !== ts.explicitVR)) {
+  if (
+    !ts.encapsulated &&
+    ts.littleEndian &&
+    (h.format === 'no-meta' || h.encoding.explicitVR !== ts.explicitVR)
+  ) {
     return { uid: h.encoding.explicitVR ? EXPLICIT_LE : IMPLICIT_LE, encoding: h.encoding };
   }
   return { uid: ts.uid, encoding: h.encoding };
@@ -79,7 +83,7 @@ async function* bytesOf(src: RandomAccessSource, parts: Array<Uint8Array | { sta
       continue;
     }
     // Pixel bytes go from the source file to the output unchanged, a chunk at a time, never whole.
-    for (let pos = p.start; pos < p.end; ) {
+    for (let pos = p.start; pos < p.end;) {
       const chunk = await src.read(pos, Math.min(CHUNK, p.end - pos));
       if (chunk.length === 0) throw new ClearDiscError('truncated', 'pixel data ended early');
       pos += chunk.length;
@@ -119,13 +123,22 @@ export async function writeInstance(
       if (trailing >= 8) {
         if (trailing > MAX_TRAILING) throw new ClearDiscError('corrupt', 'unexpected data after pixel data');
         const buf = await src.read(pixelSpan.end, trailing);
-        const r = new DataSetParser(buf, { base: pixelSpan.end, sourceSize: src.size }).parse(pixelSpan.end, header.encoding);
+        const r = new DataSetParser(buf, { base: pixelSpan.end, sourceSize: src.size }).parse(
+          pixelSpan.end,
+          header.encoding,
+        );
         elements = [...elements, ...r.elements];
       }
     }
   }
 
-  const t = transform({ header, meta: header.meta, elements, encoding: out.encoding, transferSyntaxUID: out.uid });
+  const t = transform({
+    header,
+    meta: header.meta,
+    elements,
+    encoding: out.encoding,
+    transferSyntaxUID: out.uid,
+  });
   const meta = setUI(t.meta, 0x00020010, out.uid);
   const before = t.elements.filter((e) => !pixel || e.tag < pixel.tag);
   const after = t.elements.filter((e) => pixel && e.tag > pixel.tag);
@@ -152,5 +165,11 @@ export async function writeInstance(
     await fsp.rm(tmp, { force: true });
     throw err;
   }
-  return { bytes: counter.count, sha256: counter.hash.digest('hex'), meta, elements: t.elements, transferSyntaxUID: out.uid };
+  return {
+    bytes: counter.count,
+    sha256: counter.hash.digest('hex'),
+    meta,
+    elements: t.elements,
+    transferSyntaxUID: out.uid,
+  };
 }

@@ -15,8 +15,40 @@ const DOUBLE_PIXEL_DATA = 0x7fe00009;
 /** VRs whose explicit-VR header has 2 reserved bytes and a 32-bit length. */
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const KNOWN_VRS = new Set([
-  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN',
-  'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FL',
+  'FD',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
 ]);
 
 /** Deeper nesting than this is treated as a corrupt or hostile file, not followed. */
@@ -168,7 +200,8 @@ export class DataSetParser {
         return { end: el.valueOffset, pixelData: el };
       }
       pos = this.readValue(el, enc, depth);
-      if (pos > limit) throw new ClearDiscError('corrupt', `element ${tag.toString(16)} overruns its container`);
+      if (pos > limit)
+        throw new ClearDiscError('corrupt', `element ${tag.toString(16)} overruns its container`);
       out.push(el);
     }
     if (untilDelimiter && pos >= this.size) throw new ClearDiscError('truncated', 'item has no delimiter');
@@ -278,10 +311,19 @@ export class DataSetParser {
       }
       const elements: DicomElement[] = [];
       if (len === UNDEFINED) {
-        pos = this.parseElements(itemStart, Number.MAX_SAFE_INTEGER, enc, depth + 1, elements, true, false).end;
+        pos = this.parseElements(
+          itemStart,
+          Number.MAX_SAFE_INTEGER,
+          enc,
+          depth + 1,
+          elements,
+          true,
+          false,
+        ).end;
       } else {
         const itemEnd = itemStart + len;
-        if (itemEnd > this.size) throw new ClearDiscError('truncated', `item runs past end of file at ${pos}`);
+        if (itemEnd > this.size)
+          throw new ClearDiscError('truncated', `item runs past end of file at ${pos}`);
         pos = this.parseElements(itemStart, itemEnd, enc, depth + 1, elements, false, false).end;
         // A sequence length that is too short (seen in edited DICOMDIRs) is trusted less than its items'.
         if (!undefinedLen && pos > end) end = pos;
@@ -322,6 +364,11 @@ export function implicitVR(tag: number): string {
 }
 
 /** Convenience: parse a whole in-memory data set. */
-export function parseDataSet(buf: Uint8Array, start: number, enc: Encoding, opts: ParseOptions = {}): ParseResult {
+export function parseDataSet(
+  buf: Uint8Array,
+  start: number,
+  enc: Encoding,
+  opts: ParseOptions = {},
+): ParseResult {
   return new DataSetParser(buf, opts).parse(start, enc);
 }

@@ -25,7 +25,8 @@ export async function pixelValueSpan(
     const tag = ((h.readUInt16LE(0) << 16) | h.readUInt16LE(2)) >>> 0;
     const len = littleEndian ? h.readUInt32LE(4) : h.readUInt32BE(4);
     if (tag === SEQ_DELIM) return { start, end: pos + 8 };
-    if (tag !== ITEM || len === UNDEFINED) throw new ClearDiscError('corrupt', `bad pixel fragment at ${pos}`);
+    if (tag !== ITEM || len === UNDEFINED)
+      throw new ClearDiscError('corrupt', `bad pixel fragment at ${pos}`);
     pos += 8 + len;
   }
 }

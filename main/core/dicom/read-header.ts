@@ -44,7 +44,8 @@ const META_GROUP = 0x0002;
 
 /** Detects whether the first bytes look like DICOM, without reading more than a few hundred bytes. */
 export function sniff(head: Uint8Array, size: number): { format: DicomFormat; start: number } | undefined {
-  if (size >= 132 && head.length >= 132 && ascii(head, 128, 4) === 'DICM') return { format: 'part10', start: 132 };
+  if (size >= 132 && head.length >= 132 && ascii(head, 128, 4) === 'DICM')
+    return { format: 'part10', start: 132 };
   if (head.length >= 4 && ascii(head, 0, 4) === 'DICM') return { format: 'part10', start: 4 };
   if (head.length < 8) return undefined;
   const group = head[0] | (head[1] << 8);
@@ -67,7 +68,10 @@ function ascii(b: Uint8Array, off: number, n: number): string {
  * Reads a DICOM file's header, stopping before Pixel Data's value. Reads in growing chunks so a typical
  * image costs one 16 KiB read however large its pixels are.
  */
-export async function readHeader(src: RandomAccessSource, opts: { firstRead?: number } = {}): Promise<DicomHeader> {
+export async function readHeader(
+  src: RandomAccessSource,
+  opts: { firstRead?: number } = {},
+): Promise<DicomHeader> {
   const size = src.size;
   if (size === 0) throw new ClearDiscError('empty');
   let bytesRead = 0;
@@ -92,10 +96,10 @@ export async function readHeader(src: RandomAccessSource, opts: { firstRead?: nu
   if (found.format === 'part10') {
     for (;;) {
       try {
-        const r = new DataSetParser(buf, { sourceSize: size, stopBefore: (t) => t >>> 16 !== META_GROUP }).parse(
-          found.start,
-          { littleEndian: true, explicitVR: true },
-        );
+        const r = new DataSetParser(buf, {
+          sourceSize: size,
+          stopBefore: (t) => t >>> 16 !== META_GROUP,
+        }).parse(found.start, { littleEndian: true, explicitVR: true });
         meta = r.elements;
         dataSetStart = r.end;
         break;
@@ -127,8 +131,17 @@ export async function readHeader(src: RandomAccessSource, opts: { firstRead?: nu
     }
     const r = new DataSetParser(inflated, { stopAtPixelData: true }).parse(0, ts);
     return {
-      format: found.format, meta, transferSyntax: ts, encoding: r.encoding, dataSetStart: 0,
-      elements: r.elements, pixelData: r.pixelData, headerEnd: r.end, size, bytesRead, inflated,
+      format: found.format,
+      meta,
+      transferSyntax: ts,
+      encoding: r.encoding,
+      dataSetStart: 0,
+      elements: r.elements,
+      pixelData: r.pixelData,
+      headerEnd: r.end,
+      size,
+      bytesRead,
+      inflated,
     };
   }
 
@@ -141,8 +154,16 @@ export async function readHeader(src: RandomAccessSource, opts: { firstRead?: nu
         throw new ClearDiscError('truncated', 'pixel data runs past end of file');
       }
       return {
-        format: found.format, meta, transferSyntax: ts, encoding: r.encoding, dataSetStart,
-        elements: r.elements, pixelData: r.pixelData, headerEnd: r.end, size, bytesRead,
+        format: found.format,
+        meta,
+        transferSyntax: ts,
+        encoding: r.encoding,
+        dataSetStart,
+        elements: r.elements,
+        pixelData: r.pixelData,
+        headerEnd: r.end,
+        size,
+        bytesRead,
       };
     } catch (err) {
       if (err instanceof NeedMoreData) await grow(err.needed);

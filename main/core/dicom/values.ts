@@ -71,7 +71,9 @@ export function textValue(el: DicomElement | undefined, charsets: string[]): str
 export function charsetsOf(elements: readonly DicomElement[], inherited: string[] = []): string[] {
   const el = findElement(elements, T.SpecificCharacterSet);
   if (!el?.value) return inherited;
-  return asciiValue(el).split('\\').map((s) => s.trim());
+  return asciiValue(el)
+    .split('\\')
+    .map((s) => s.trim());
 }
 
 /** Number from a binary (US, UL, SS, SL) or text (IS, DS) element. */

@@ -98,10 +98,13 @@ export function encodeFileMeta(meta: readonly DicomElement[]): Buffer {
   );
   const groupLength = Buffer.alloc(4);
   groupLength.writeUInt32LE(body.length, 0);
-  const gl = encodeElements([{ tag: 0x00020000, vr: 'UL', offset: 0, valueOffset: 0, length: 4, value: groupLength }], {
-    littleEndian: true,
-    explicitVR: true,
-  });
+  const gl = encodeElements(
+    [{ tag: 0x00020000, vr: 'UL', offset: 0, valueOffset: 0, length: 4, value: groupLength }],
+    {
+      littleEndian: true,
+      explicitVR: true,
+    },
+  );
   const preamble = Buffer.alloc(132);
   preamble.write('DICM', 128, 'latin1');
   return Buffer.concat([preamble, gl, body]);

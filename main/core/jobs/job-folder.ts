@@ -4,7 +4,10 @@ import * as path from 'node:path';
 import type { Manifest } from '../../../shared/deid-types';
 
 /** Where `send` keeps a case's job when no folder is given: beside the private records, never on the disc. */
-export function defaultJobDir(caseCode: string, env: Record<string, string | undefined> = process.env): string {
+export function defaultJobDir(
+  caseCode: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
   const home = env.CLEARDISC_HOME ?? path.join(os.homedir(), '.cleardisc');
   return path.join(home, 'jobs', caseCode);
 }

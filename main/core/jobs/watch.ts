@@ -80,13 +80,19 @@ export function fileWatchStore(file: string): WatchStore {
 }
 
 /** Watches until the signal aborts (or, with `once`, until nothing more is waiting to become stable). */
-export async function watchFolder(root: string, deps: WatchDeps, opts: { once?: boolean } = {}): Promise<void> {
+export async function watchFolder(
+  root: string,
+  deps: WatchDeps,
+  opts: { once?: boolean } = {},
+): Promise<void> {
   const state = await deps.store.load();
   const seen = new Map<string, { print: string; since: number }>();
   for (;;) {
     if (deps.signal?.aborted) return;
     let pending = 0;
-    const entries = (await fsp.readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+    const entries = (await fsp.readdir(root, { withFileTypes: true })).filter(
+      (e) => e.isDirectory() && !e.name.startsWith('.'),
+    );
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       const key = keyOf(e.name);
@@ -126,10 +132,20 @@ export async function watchFolder(root: string, deps: WatchDeps, opts: { once?: 
         deps.onEvent?.(
           entry.done
             ? { kind: 'sent', folder: e.name, caseCode: entry.caseCode }
-            : { kind: 'failed', folder: e.name, caseCode: entry.caseCode, message: 'not every image was confirmed' },
+            : {
+                kind: 'failed',
+                folder: e.name,
+                caseCode: entry.caseCode,
+                message: 'not every image was confirmed',
+              },
         );
       } catch (err) {
-        deps.onEvent?.({ kind: 'failed', folder: e.name, caseCode: entry.caseCode, message: (err as Error).message });
+        deps.onEvent?.({
+          kind: 'failed',
+          folder: e.name,
+          caseCode: entry.caseCode,
+          message: (err as Error).message,
+        });
       }
       await deps.store.save(state);
     }

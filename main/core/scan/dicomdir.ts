@@ -6,8 +6,10 @@ import type { SourceFs } from './source-fs';
 export const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 
 export function isDicomdir(h: DicomHeader): boolean {
-  return asciiValue(findElement(h.meta, T.MediaStorageSOPClassUID)) === MEDIA_STORAGE_DIRECTORY ||
-    findElement(h.elements, T.DirectoryRecordSequence) !== undefined;
+  return (
+    asciiValue(findElement(h.meta, T.MediaStorageSOPClassUID)) === MEDIA_STORAGE_DIRECTORY ||
+    findElement(h.elements, T.DirectoryRecordSequence) !== undefined
+  );
 }
 
 /**
@@ -21,7 +23,9 @@ export function referencedFiles(h: DicomHeader): { ids: string[][]; unsafe: stri
   for (const item of seq?.items ?? []) {
     const ref = findElement(item.elements, T.ReferencedFileID);
     if (!ref) continue;
-    const parts = asciiValue(ref).split('\\').map((p) => p.trim().replace(/;\d+$/, ''));
+    const parts = asciiValue(ref)
+      .split('\\')
+      .map((p) => p.trim().replace(/;\d+$/, ''));
     const bad = parts.some((p) => p === '' || p === '.' || p === '..' || /[/\\:\0]/.test(p));
     if (bad) unsafe.push(parts.join('/'));
     else ids.push(parts);

@@ -4,9 +4,13 @@ import type { RandomAccessSource } from '../dicom/read-header';
 
 /** The file-system operations a scan needs; read-only by construction, so the source is never changed. */
 export interface SourceFs {
-  readdir(dir: string): Promise<Array<{ name: string; isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }>>;
+  readdir(
+    dir: string,
+  ): Promise<Array<{ name: string; isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }>>;
   realpath(p: string): Promise<string>;
-  stat(p: string): Promise<{ size: number; isDirectory(): boolean; isFile(): boolean; dev: number; ino: number }>;
+  stat(
+    p: string,
+  ): Promise<{ size: number; isDirectory(): boolean; isFile(): boolean; dev: number; ino: number }>;
   /** Opens a file for positional reads; the caller must close it. */
   open(p: string): Promise<RandomAccessSource & { close(): Promise<void> }>;
 }

@@ -190,7 +190,6 @@ export function escapeHtml(s: string): string {
   );
 }
 
-
 export function renderReceiptHtml(r: Receipt): string {
   const e = escapeHtml;
   const row = (cells: string[], tag = 'td') =>

@@ -106,7 +106,9 @@ function nameParts(pn: string): string[] {
         out.push(component);
         // 'Smith-Jones', 'Maria Luisa', "O'Brien": either half may survive alone, or both written joined
         // ('SmithJones', 'OBrien', 'McDonald' for 'Mc Donald').
-        const words = component.split(/[\s\-\u2010'\u2018\u2019\u02bc`]+/).filter((w) => w && w !== component);
+        const words = component
+          .split(/[\s\-\u2010'\u2018\u2019\u02bc`]+/)
+          .filter((w) => w && w !== component);
         out.push(...words.filter((w) => !TITLES.has(bare(w)) && !PARTICLES.has(bare(w))));
         if (words.length > 1) out.push(words.join(''));
       }

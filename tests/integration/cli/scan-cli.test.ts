@@ -12,7 +12,12 @@ describe('cleardisc scan', () => {
       writeFile(
         root,
         `DISC/IM${i}`,
-        buildInstance({ sopInstanceUID: testUid(7, 1, i), studyInstanceUID: testUid(7), seriesInstanceUID: testUid(7, 1), instanceNumber: i }),
+        buildInstance({
+          sopInstanceUID: testUid(7, 1, i),
+          studyInstanceUID: testUid(7),
+          seriesInstanceUID: testUid(7, 1),
+          instanceNumber: i,
+        }),
       );
     }
     writeFile(root, 'readme.txt', 'hello');
@@ -41,7 +46,12 @@ describe('cleardisc scan', () => {
       modalities: ['CT'],
       instances: 3,
     });
-    expect(doc.studies[0].series[0]).toMatchObject({ seriesInstanceUID: testUid(7, 1), modality: 'CT', instances: 3, burnedInRisk: false });
+    expect(doc.studies[0].series[0]).toMatchObject({
+      seriesInstanceUID: testUid(7, 1),
+      modality: 'CT',
+      instances: 3,
+      burnedInRisk: false,
+    });
     expect(doc.files).toBe(doc.instances + doc.skipped.length);
   });
 

@@ -50,13 +50,30 @@ describe('a hostile disc: identity hidden everywhere the standard allows', () =>
     for (const f of outputs()) {
       const bytes = fs.readFileSync(f);
       for (const t of HOSTILE_TOKENS) {
-        for (const s of spellings(t)) expect({ file: path.basename(f), found: bytes.includes(s) ? t : null }).toEqual({ file: path.basename(f), found: null });
+        for (const s of spellings(t))
+          expect({ file: path.basename(f), found: bytes.includes(s) ? t : null }).toEqual({
+            file: path.basename(f),
+            found: null,
+          });
       }
     }
   });
 
   it('removes the ISO 2022 Japanese and Korean names of the corpus files, in every script', async () => {
-    const forbidden = ['yamada', 'tarou', '山田', '太郎', 'やまだ', 'たろう', 'hong', 'gildong', '洪', '吉洞', '홍', '길동'];
+    const forbidden = [
+      'yamada',
+      'tarou',
+      '山田',
+      '太郎',
+      'やまだ',
+      'たろう',
+      'hong',
+      'gildong',
+      '洪',
+      '吉洞',
+      '홍',
+      '길동',
+    ];
     for (const f of outputs()) {
       const h = await readHeader(bufferSource(fs.readFileSync(f)));
       const cs = charsetsOf(h.elements);
@@ -72,13 +89,18 @@ describe('a hostile disc: identity hidden everywhere the standard allows', () =>
     for (const f of outputs()) expect((await verifyFile(f, result.tokens)).ok).toBe(true);
     const sources = fs.readdirSync(disc, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     for (const e of sources) {
-      const r = await verifyFile(path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name), result.tokens);
+      const r = await verifyFile(
+        path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name),
+        result.tokens,
+      );
       expect(r.ok).toBe(false);
     }
   });
 
   it('keeps references between instances and the frame of reference consistent', async () => {
-    const headers = await Promise.all(outputs().map(async (f) => readHeader(bufferSource(fs.readFileSync(f)))));
+    const headers = await Promise.all(
+      outputs().map(async (f) => readHeader(bufferSource(fs.readFileSync(f)))),
+    );
     const uidOf = (h: (typeof headers)[number]) => asciiValue(findElement(h.elements, T.SOPInstanceUID));
     const written = new Set(headers.map(uidOf));
     const ct = headers.filter((h) => asciiValue(findElement(h.elements, T.Modality)) === 'CT');
@@ -128,14 +150,18 @@ describe('a hostile disc: identity hidden everywhere the standard allows', () =>
       random: (n) => new Uint8Array(n).fill(9),
       now: () => new Date('2026-02-02T00:00:00Z'),
     });
-    expect(r2.manifest.instances.map((i) => [i.file, i.sha256])).toEqual(result.manifest.instances.map((i) => [i.file, i.sha256]));
+    expect(r2.manifest.instances.map((i) => [i.file, i.sha256])).toEqual(
+      result.manifest.instances.map((i) => [i.file, i.sha256]),
+    );
   });
 
   it('keeps the private record local, with the mapping exports', () => {
     const dir = path.join(tmp, 'records', 'HOSTILE-01');
     const uidCsv = fs.readFileSync(path.join(dir, 'uid_mapping.csv'), 'utf8').split('\n');
     expect(uidCsv[0]).toBe('id_old,id_new');
-    expect(uidCsv).toContain(`${testUid(66, 1, 1)},${result.manifest.instances.find((i) => i.modality === 'CT' && i.file.endsWith('00001.dcm'))!.sopInstanceUID}`);
+    expect(uidCsv).toContain(
+      `${testUid(66, 1, 1)},${result.manifest.instances.find((i) => i.modality === 'CT' && i.file.endsWith('00001.dcm'))!.sopInstanceUID}`,
+    );
     const pid = fs.readFileSync(path.join(dir, 'patid_mapping.csv'), 'utf8');
     expect(pid).toContain('HX-445566,HOSTILE-01');
     // Nothing identifying in the output folder's names or manifest.

@@ -79,13 +79,20 @@ describe('de-identification round trip over every file of the shared corpus', ()
     let written = 0;
     for (const r of runs) {
       expect(r.manifest.complete).toBe(true);
-      const excludedInstances = r.manifest.excluded.filter((e) => r.scanned.instances.some((i) => i.path === e.path));
-      expect(r.manifest.instances.length + r.manifest.quarantined.length + excludedInstances.length).toBe(r.scanned.instances.length);
+      const excludedInstances = r.manifest.excluded.filter((e) =>
+        r.scanned.instances.some((i) => i.path === e.path),
+      );
+      expect(r.manifest.instances.length + r.manifest.quarantined.length + excludedInstances.length).toBe(
+        r.scanned.instances.length,
+      );
       // Only documents (never cleanable) and files damaged past their header are left out when burned-in images are included.
-      for (const e of excludedInstances) expect(['encapsulated-document', 'truncated', 'corrupt']).toContain(e.reason);
+      for (const e of excludedInstances)
+        expect(['encapsulated-document', 'truncated', 'corrupt']).toContain(e.reason);
       written += r.manifest.instances.length;
     }
-    expect(written + runs.reduce((n, r) => n + r.manifest.quarantined.length + r.manifest.excluded.length, 0)).toBe(scannedAll.instances.length);
+    expect(
+      written + runs.reduce((n, r) => n + r.manifest.quarantined.length + r.manifest.excluded.length, 0),
+    ).toBe(scannedAll.instances.length);
     // The second lock may hold back only files the independent parser cannot read.
     const quarantined = runs.flatMap((r) => r.manifest.quarantined);
     expect(quarantined.filter((q) => q.reason !== 'verify-failed')).toEqual([]);
@@ -100,7 +107,9 @@ describe('de-identification round trip over every file of the shared corpus', ()
       const bytes = fs.readFileSync(file);
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(inst.sha256);
       expect(() => dicomParser.parseDicom(new Uint8Array(bytes))).not.toThrow();
-      const source = run.scanned.instances.find((i) => i.sopInstanceUID === byNewUid.get(inst.sopInstanceUID));
+      const source = run.scanned.instances.find(
+        (i) => i.sopInstanceUID === byNewUid.get(inst.sopInstanceUID),
+      );
       expect(source).toBeDefined();
       expect(await pixelSha(file)).toBe(await pixelSha(path.join(TESTDATA, source!.path)));
       compared++;
@@ -151,8 +160,13 @@ describe('de-identification round trip over every file of the shared corpus', ()
     const problems: string[] = [];
     for (const { run, inst } of everyInstance()) {
       const originalOf = new Map(Object.entries(run.record.uidMap).map(([o, n]) => [n, o]));
-      const src = run.scanned.instances.find((i) => i.sopInstanceUID === originalOf.get(inst.sopInstanceUID))!;
-      const [before, after] = await Promise.all([dciodvfy(await baseline(path.join(TESTDATA, src.path))), dciodvfy(path.join(run.out, inst.file))]);
+      const src = run.scanned.instances.find(
+        (i) => i.sopInstanceUID === originalOf.get(inst.sopInstanceUID),
+      )!;
+      const [before, after] = await Promise.all([
+        dciodvfy(await baseline(path.join(TESTDATA, src.path))),
+        dciodvfy(path.join(run.out, inst.file)),
+      ]);
       const had = new Set(before.errors);
       for (const e of after.errors) if (!had.has(e)) problems.push(`${src.path}: ${e}`);
     }
@@ -170,7 +184,10 @@ describe('de-identification round trip over every file of the shared corpus', ()
     if (!h.transferSyntax.deflated && findElement(h.elements, T.SOPClassUID)) return source;
     const dest = path.join(tmp, `baseline-${path.basename(source)}`);
     const src = bufferSource(fs.readFileSync(source));
-    await writeInstance(source, dest, src, (p) => ({ meta: p.meta, elements: withSopFromMeta(p.elements, p.meta) }));
+    await writeInstance(source, dest, src, (p) => ({
+      meta: p.meta,
+      elements: withSopFromMeta(p.elements, p.meta),
+    }));
     return dest;
   }
 });

@@ -10,7 +10,8 @@ describe('deid output folder safety', () => {
   let tmp: string;
   let src: string;
   let env: Record<string, string>;
-  const deid = (source: string, out: string) => runCli(['deid', source, '--out', out, '--case', 'ROBUST-1'], env);
+  const deid = (source: string, out: string) =>
+    runCli(['deid', source, '--out', out, '--case', 'ROBUST-1'], env);
   const listing = (dir: string) => (fs.readdirSync(dir, { recursive: true }) as string[]).map(String).sort();
 
   beforeEach(() => {
@@ -21,7 +22,12 @@ describe('deid output folder safety', () => {
       writeFile(
         src,
         `IMG${i}`,
-        buildInstance({ sopInstanceUID: testUid(5, 1, i), studyInstanceUID: testUid(5), seriesInstanceUID: testUid(5, 1), instanceNumber: i }),
+        buildInstance({
+          sopInstanceUID: testUid(5, 1, i),
+          studyInstanceUID: testUid(5),
+          seriesInstanceUID: testUid(5, 1),
+          instanceNumber: i,
+        }),
       );
     }
   });
@@ -78,7 +84,8 @@ describe('deid output folder safety', () => {
     const out = path.join(tmp, 'out');
     expect((await deid(src, out)).code).toBe(0);
     const first = listing(out);
-    const bytes = (dir: string) => first.filter((f) => f.endsWith('.dcm')).map((f) => fs.readFileSync(path.join(dir, f)).toString('hex'));
+    const bytes = (dir: string) =>
+      first.filter((f) => f.endsWith('.dcm')).map((f) => fs.readFileSync(path.join(dir, f)).toString('hex'));
     const firstBytes = bytes(out);
     // Leftovers of an interrupted upload and a stray temporary file are swept away too.
     writeFile(out, 'upload-journal.ndjson', '{"t":"x","sop":"1","state":"sending"}\n');

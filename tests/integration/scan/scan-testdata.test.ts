@@ -31,11 +31,12 @@ describe('scan of the shared corpus of real files', () => {
     });
     const seen = new Set([...r.instances.map((i) => i.path), ...s.skipped.map((k) => k.path), s.dicomdir]);
     for (const f of files) expect(seen.has(path.relative(TESTDATA, f))).toBe(true);
-    expect(s.skipped.filter((k) => k.reason === 'truncated').map((k) => path.basename(k.path)).sort()).toEqual([
-      'DICOMDIR-nooffset',
-      'MR_truncated.dcm',
-      'rtplan_truncated.dcm',
-    ]);
+    expect(
+      s.skipped
+        .filter((k) => k.reason === 'truncated')
+        .map((k) => path.basename(k.path))
+        .sort(),
+    ).toEqual(['DICOMDIR-nooffset', 'MR_truncated.dcm', 'rtplan_truncated.dcm']);
   });
 
   it('agrees with an independent parser on every instance it can read', () => {
@@ -43,7 +44,9 @@ describe('scan of the shared corpus of real files', () => {
     for (const inst of r.instances) {
       let ds;
       try {
-        ds = dicomParser.parseDicom(new Uint8Array(fs.readFileSync(path.join(TESTDATA, inst.path))), { untilTag: 'x7fe00010' });
+        ds = dicomParser.parseDicom(new Uint8Array(fs.readFileSync(path.join(TESTDATA, inst.path))), {
+          untilTag: 'x7fe00010',
+        });
       } catch {
         continue; // dicom-parser cannot read files without File Meta and a few odd ones
       }

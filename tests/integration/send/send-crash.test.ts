@@ -96,7 +96,10 @@ describe('cleardisc send: one command from disc to review service, surviving a k
     const before = await orthanc.instanceCount();
     expect(before).toBeLessThan(80);
 
-    const again = await runBin(['send', disc, '--to', orthanc.dicomWebUrl, '--case', 'SEND-KILL', '--json'], env);
+    const again = await runBin(
+      ['send', disc, '--to', orthanc.dicomWebUrl, '--case', 'SEND-KILL', '--json'],
+      env,
+    );
     expect(again.code).toBe(0);
     expect(again.err).toContain('Resuming case SEND-KILL');
     expect(JSON.parse(again.out)).toMatchObject({ stored: 80, failed: [] });
@@ -104,7 +107,10 @@ describe('cleardisc send: one command from disc to review service, surviving a k
   });
 
   it('refuses a plain-HTTP service that is not on this computer, before reading anything', async () => {
-    const r = await runBin(['send', disc, '--to', 'http://review.example.org/dicom-web', '--case', 'X1'], env);
+    const r = await runBin(
+      ['send', disc, '--to', 'http://review.example.org/dicom-web', '--case', 'X1'],
+      env,
+    );
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });

@@ -60,7 +60,12 @@ describe('uploadJob (real Orthanc)', () => {
     const client = testClient(server, proxy.dicomWebUrl);
     // A clock that advances 20 ms per reading: the rate and ETA shown do not depend on how loaded the machine is.
     let now = 0;
-    const out = await run(j, client, { batchMaxFiles: 4, batchMaxBytes: 80 * 1024, parallel: 2, clock: () => (now += 20) });
+    const out = await run(j, client, {
+      batchMaxFiles: 4,
+      batchMaxBytes: 80 * 1024,
+      parallel: 2,
+      clock: () => (now += 20),
+    });
 
     expect(out).toMatchObject({
       complete: true,

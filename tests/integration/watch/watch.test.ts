@@ -32,7 +32,11 @@ describe('cleardisc watch: a drop folder for clinic staff', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-watch-'));
     drop = path.join(tmp, 'drop');
     fs.mkdirSync(drop);
-    env = { CLEARDISC_HOME: path.join(tmp, 'home'), CLEARDISC_USER: orthanc.user, CLEARDISC_PASSWORD: orthanc.password };
+    env = {
+      CLEARDISC_HOME: path.join(tmp, 'home'),
+      CLEARDISC_USER: orthanc.user,
+      CLEARDISC_PASSWORD: orthanc.password,
+    };
   });
   afterAll(async () => {
     await orthanc?.stop();
@@ -41,7 +45,18 @@ describe('cleardisc watch: a drop folder for clinic staff', () => {
 
   const watchOnce = () =>
     runCli(
-      ['watch', drop, '--to', orthanc.dicomWebUrl, '--case-from-folder-name', '--stable-seconds', '0.3', '--poll-seconds', '0.1', '--once'],
+      [
+        'watch',
+        drop,
+        '--to',
+        orthanc.dicomWebUrl,
+        '--case-from-folder-name',
+        '--stable-seconds',
+        '0.3',
+        '--poll-seconds',
+        '0.1',
+        '--once',
+      ],
       env,
     );
 
@@ -62,8 +77,14 @@ describe('cleardisc watch: a drop folder for clinic staff', () => {
 
     // The remembered state names no folder.
     const stateDir = path.join(tmp, 'home', 'watch');
-    const state = fs.readdirSync(stateDir).map((f) => fs.readFileSync(path.join(stateDir, f), 'utf8')).join('');
+    const state = fs
+      .readdirSync(stateDir)
+      .map((f) => fs.readFileSync(path.join(stateDir, f), 'utf8'))
+      .join('');
     expect(state).not.toContain('Wendy');
-    expect(Object.values(JSON.parse(state).folders).map((f) => (f as { done: boolean }).done)).toEqual([true, true]);
+    expect(Object.values(JSON.parse(state).folders).map((f) => (f as { done: boolean }).done)).toEqual([
+      true,
+      true,
+    ]);
   });
 });

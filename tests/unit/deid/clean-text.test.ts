@@ -91,7 +91,7 @@ describe('cleaningTokens', () => {
     expect(c.clean('王小东 胸部CT')).toBe('胸部CT');
   });
 
-  it('are the second lock\'s tokens, so the lock also finds a joined CJK name', () => {
+  it("are the second lock's tokens, so the lock also finds a joined CJK name", () => {
     const tokens = cleaningTokens({ names: ['Wang^XiaoDong=王^小东='] });
     expect(tokens).toEqual(buildIdentityTokens({ names: ['Wang^XiaoDong=王^小东='] }));
     expect(tokens.texts).toContain('王小东');

@@ -95,8 +95,21 @@ describe('header parser under hostile input', () => {
     // 20,000 nested undefined-length sequences: a recursive parser without a limit overflows the stack.
     const head = Buffer.alloc(132);
     head.write('DICM', 128, 'latin1');
-    const meta = Buffer.from([0x02, 0x00, 0x10, 0x00, 0x55, 0x49, 0x14, 0x00, ...Buffer.from('1.2.840.10008.1.2.1\0', 'latin1')]);
-    const level = Buffer.from([0x08, 0x00, 0x15, 0x11, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]);
+    const meta = Buffer.from([
+      0x02,
+      0x00,
+      0x10,
+      0x00,
+      0x55,
+      0x49,
+      0x14,
+      0x00,
+      ...Buffer.from('1.2.840.10008.1.2.1\0', 'latin1'),
+    ]);
+    const level = Buffer.from([
+      0x08, 0x00, 0x15, 0x11, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff,
+      0xff, 0xff,
+    ]);
     const deep = Buffer.concat([head, meta, ...Array(20000).fill(level)]);
     await expect(readHeader(watched(deep).src)).rejects.toBeInstanceOf(ClearDiscError);
   });

@@ -21,7 +21,10 @@ describe('desktop credentials in safeStorage', () => {
   it('round-trips, never writing the password in the clear, readable by the owner only', async () => {
     const file = path.join(dir, 'service.json');
     const store = safeStorageCredentials(fakeSafeStorage(), file);
-    const creds = { serviceUrl: 'https://review.example/dicom-web', auth: { kind: 'basic' as const, user: 'clinic', password: 'S3cret-pass' } };
+    const creds = {
+      serviceUrl: 'https://review.example/dicom-web',
+      auth: { kind: 'basic' as const, user: 'clinic', password: 'S3cret-pass' },
+    };
     await store.save(creds);
     expect(fs.readFileSync(file, 'utf8')).not.toContain('S3cret-pass');
     expect(fs.readFileSync(file, 'utf8')).not.toContain('clinic');
@@ -34,15 +37,17 @@ describe('desktop credentials in safeStorage', () => {
   it('refuses to save without OS encryption rather than writing plain text', async () => {
     const file = path.join(dir, 'service.json');
     const store = safeStorageCredentials(fakeSafeStorage(false), file);
-    await expect(store.save({ serviceUrl: 'https://x/dicom-web', auth: { kind: 'bearer', token: 'tok' } })).rejects.toThrow(
-      CREDENTIAL_MESSAGES.noEncryption,
-    );
+    await expect(
+      store.save({ serviceUrl: 'https://x/dicom-web', auth: { kind: 'bearer', token: 'tok' } }),
+    ).rejects.toThrow(CREDENTIAL_MESSAGES.noEncryption);
     expect(fs.existsSync(file)).toBe(false);
   });
 
   it('says plainly when saved details cannot be read', async () => {
     const file = path.join(dir, 'service.json');
     fs.writeFileSync(file, 'not json');
-    await expect(safeStorageCredentials(fakeSafeStorage(), file).load()).rejects.toThrow(CREDENTIAL_MESSAGES.unreadable);
+    await expect(safeStorageCredentials(fakeSafeStorage(), file).load()).rejects.toThrow(
+      CREDENTIAL_MESSAGES.unreadable,
+    );
   });
 });

@@ -7,7 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { scan, type ScanResult } from '../../../main/core/scan/scan';
 import { nodeSourceFs, type SourceFs } from '../../../main/core/scan/source-fs';
-import { buildDicomdir, buildInstance, testUid, writeFile, type InstanceSpec } from '../../fixtures/build-dicom';
+import {
+  buildDicomdir,
+  buildInstance,
+  testUid,
+  writeFile,
+  type InstanceSpec,
+} from '../../fixtures/build-dicom';
 
 const spec = (n: number): InstanceSpec => ({
   sopInstanceUID: testUid(7, 1, n),
@@ -23,7 +29,10 @@ function accountedFor(r: ScanResult): void {
 
 /** Fails instead of hanging the whole test run. */
 function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref()),
+  ]);
 }
 
 describe('scan edge cases', () => {
@@ -52,7 +61,11 @@ describe('scan edge cases', () => {
     const r = await scan(root);
     expect(r.dicomdir).toBe('dicomdir;1');
     expect(r.dicomdirProblems).toEqual([]);
-    expect(r.instances.map((i) => i.path).sort()).toEqual(['dicom/st0/im1;1', 'dicom/st0/im2.;1', 'dicom/st0/im3']);
+    expect(r.instances.map((i) => i.path).sort()).toEqual([
+      'dicom/st0/im1;1',
+      'dicom/st0/im2.;1',
+      'dicom/st0/im3',
+    ]);
     accountedFor(r);
   });
 
@@ -65,7 +78,14 @@ describe('scan edge cases', () => {
     expect(plain.skipped).toEqual([{ path: 'Z', reason: 'link-loop' }]);
 
     // The DICOMDIR lists one image through the link: it is still the same file, read once, not a duplicate.
-    writeFile(root, 'DICOMDIR', buildDicomdir([{ fileId: ['Z', 'IM1'], spec: spec(1) }, { fileId: ['M', 'IM2'], spec: spec(2) }]));
+    writeFile(
+      root,
+      'DICOMDIR',
+      buildDicomdir([
+        { fileId: ['Z', 'IM1'], spec: spec(1) },
+        { fileId: ['M', 'IM2'], spec: spec(2) },
+      ]),
+    );
     const r = await scan(root);
     expect(r.instances.map((i) => i.path).sort()).toEqual(['M/IM1', 'M/IM2']);
     expect(r.skipped).toEqual([{ path: 'Z', reason: 'link-loop' }]);
@@ -83,7 +103,14 @@ describe('scan edge cases', () => {
     const server = net.createServer().listen(sock);
     await new Promise((r) => server.once('listening', r));
     try {
-      writeFile(root, 'DICOMDIR', buildDicomdir([{ fileId: ['IM1'], spec: spec(1) }, { fileId: ['FIFO'], spec: spec(2) }]));
+      writeFile(
+        root,
+        'DICOMDIR',
+        buildDicomdir([
+          { fileId: ['IM1'], spec: spec(1) },
+          { fileId: ['FIFO'], spec: spec(2) },
+        ]),
+      );
       const r = await within(scan(root));
       expect(r.instances.map((i) => i.path)).toEqual(['IM1']);
       expect(r.skipped.some((s) => s.path === 'IM1')).toBe(false);
@@ -142,7 +169,8 @@ describe('scan edge cases', () => {
     // Walked as M/IM2... except the walk does not see it (removed), while the DICOMDIR lookup still resolves it.
     const fsx: SourceFs = {
       ...nodeSourceFs,
-      readdir: async (d) => (await nodeSourceFs.readdir(d)).filter((e) => e.name !== 'IM2' || path.basename(d) !== 'M'),
+      readdir: async (d) =>
+        (await nodeSourceFs.readdir(d)).filter((e) => e.name !== 'IM2' || path.basename(d) !== 'M'),
       stat: async (p) => {
         if (p.endsWith('IM2')) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
         return nodeSourceFs.stat(p);

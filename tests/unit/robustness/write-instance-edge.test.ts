@@ -15,7 +15,16 @@ import { makePlan } from '../../../main/core/deid/plan';
 import { deidentify } from '../../../main/core/deid/run';
 import { fileRecordStore } from '../../../main/core/deid/case-record';
 import { dciodvfy, newErrors } from '../../support/dciodvfy';
-import { encapsulated, encodeRaw, part10, str, uid, us, type RawElement, type RawEncoding } from '../../fixtures/raw-dicom';
+import {
+  encapsulated,
+  encodeRaw,
+  part10,
+  str,
+  uid,
+  us,
+  type RawElement,
+  type RawEncoding,
+} from '../../fixtures/raw-dicom';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dicomParser = require('dicom-parser');
 
@@ -103,7 +112,11 @@ describe('writeInstance round trips of unusual encodings', () => {
       random: (n) => new Uint8Array(n).fill(5),
       now: () => new Date('2026-01-01T00:00:00Z'),
     });
-    expect({ written: r.summary.written, excluded: r.summary.excluded, quarantined: r.summary.quarantined }).toEqual({
+    expect({
+      written: r.summary.written,
+      excluded: r.summary.excluded,
+      quarantined: r.summary.quarantined,
+    }).toEqual({
       written: 1,
       excluded: [],
       quarantined: [],
@@ -127,10 +140,18 @@ describe('writeInstance round trips of unusual encodings', () => {
         tag: 0x00081140,
         vr: 'SQ',
         items: [
-          { elements: [{ tag: 0x00081150, vr: 'UI', value: uid(CT) }, { tag: 0x00081155, vr: 'UI', value: uid('1.2.3.44') }] },
+          {
+            elements: [
+              { tag: 0x00081150, vr: 'UI', value: uid(CT) },
+              { tag: 0x00081155, vr: 'UI', value: uid('1.2.3.44') },
+            ],
+          },
           {
             undefinedLength: true,
-            elements: [{ tag: 0x00081150, vr: 'UI', value: uid(CT) }, { tag: 0x00081155, vr: 'UI', value: str('1.2.3.4.5') }],
+            elements: [
+              { tag: 0x00081150, vr: 'UI', value: uid(CT) },
+              { tag: 0x00081155, vr: 'UI', value: str('1.2.3.4.5') },
+            ],
           },
         ],
       },
@@ -163,8 +184,14 @@ describe('writeInstance round trips of unusual encodings', () => {
   it('explicit VR big endian with sequences (defined and undefined length items) and odd-length values', async () => {
     const enc: RawEncoding = { littleEndian: false, explicitVR: true };
     const sop = '1.2.3.1.1.1';
-    const ds = encodeRaw([...ctElements(false, sop), { tag: 0x7fe00010, vr: 'OW', value: pixels16(false) }], enc);
-    const { src, dst, w } = await roundTrip('be', part10({ sopClass: CT, sopInstance: sop, transferSyntax: BIG_ENDIAN }, ds));
+    const ds = encodeRaw(
+      [...ctElements(false, sop), { tag: 0x7fe00010, vr: 'OW', value: pixels16(false) }],
+      enc,
+    );
+    const { src, dst, w } = await roundTrip(
+      'be',
+      part10({ sopClass: CT, sopInstance: sop, transferSyntax: BIG_ENDIAN }, ds),
+    );
     expect(w.transferSyntaxUID).toBe(BIG_ENDIAN);
     await expectSameContent(src, dst);
     // Values the writer padded are even and the file is still big endian.
@@ -193,7 +220,9 @@ describe('writeInstance round trips of unusual encodings', () => {
                 tag: 0x00091012,
                 vr: 'SQ',
                 undefinedLength: true,
-                items: [{ undefinedLength: true, elements: [{ tag: 0x00091013, vr: 'LO', value: str('deep') }] }],
+                items: [
+                  { undefinedLength: true, elements: [{ tag: 0x00091013, vr: 'LO', value: str('deep') }] },
+                ],
               },
             ],
           },
@@ -201,8 +230,14 @@ describe('writeInstance round trips of unusual encodings', () => {
         ],
       },
     ];
-    const ds = encodeRaw([...ctElements(true, sop, priv), { tag: 0x7fe00010, vr: 'OW', value: pixels16(true) }], enc);
-    const { src, dst, w } = await roundTrip('implicit', part10({ sopClass: CT, sopInstance: sop, transferSyntax: IMPLICIT }, ds));
+    const ds = encodeRaw(
+      [...ctElements(true, sop, priv), { tag: 0x7fe00010, vr: 'OW', value: pixels16(true) }],
+      enc,
+    );
+    const { src, dst, w } = await roundTrip(
+      'implicit',
+      part10({ sopClass: CT, sopInstance: sop, transferSyntax: IMPLICIT }, ds),
+    );
     expect(w.transferSyntaxUID).toBe(IMPLICIT);
     await expectSameContent(src, dst);
     const flat = flatten(await allElements(dst)).join('\n');
@@ -246,7 +281,10 @@ describe('writeInstance round trips of unusual encodings', () => {
       { tag: 0xfffcfffc, vr: 'OB', value: Buffer.alloc(64) },
     ];
     const ds = encodeRaw(els, enc);
-    const { src, dst } = await roundTrip('encaps', part10({ sopClass: SC, sopInstance: sop, transferSyntax: JPEG_BASELINE }, ds));
+    const { src, dst } = await roundTrip(
+      'encaps',
+      part10({ sopClass: SC, sopInstance: sop, transferSyntax: JPEG_BASELINE }, ds),
+    );
     expect(await pixelSha(dst)).toBe(await pixelSha(src));
     expect(flatten(await allElements(dst))).toEqual(flatten(await allElements(src)));
     const out = await allElements(dst);
@@ -265,7 +303,9 @@ describe('writeInstance round trips of unusual encodings', () => {
       now: () => new Date('2026-01-01T00:00:00Z'),
     });
     expect(r.summary.written).toBe(1);
-    expect(await pixelSha(path.join(tmp, 'encaps-out', r.manifest.instances[0].file))).toBe(await pixelSha(src));
+    expect(await pixelSha(path.join(tmp, 'encaps-out', r.manifest.instances[0].file))).toBe(
+      await pixelSha(src),
+    );
   });
 
   it.each([
@@ -282,7 +322,10 @@ describe('writeInstance round trips of unusual encodings', () => {
       { tag: 0x00291010, vr: 'OB', value: big },
     ];
     const pixels = Buffer.alloc(512 * 512 * 2, 0x11);
-    const ds = encodeRaw([...ctElements(true, sop, extra), { tag: 0x7fe00010, vr: 'OW', value: pixels }], enc);
+    const ds = encodeRaw(
+      [...ctElements(true, sop, extra), { tag: 0x7fe00010, vr: 'OW', value: pixels }],
+      enc,
+    );
     const file = part10({ sopClass: CT, sopInstance: sop, transferSyntax: EXPLICIT }, ds);
     const h = await readHeader(bufferSource(file));
     expect(h.pixelData?.length).toBe(pixels.length);

@@ -51,7 +51,8 @@ describe('scan of a generated disc', () => {
     root = path.join(tmp, 'disc');
     // Three CT images listed in an upper-case DICOMDIR but stored in lower case, as Linux mounts discs.
     const listed = [0, 1, 2].map((n) => ({ fileId: ['PT0', 'ST0', 'SE0', `IM${n}`], spec: ct(n + 1) }));
-    for (const e of listed) writeFile(root, `pt0/st0/se0/im${e.spec.instanceNumber! - 1}`, buildInstance(e.spec));
+    for (const e of listed)
+      writeFile(root, `pt0/st0/se0/im${e.spec.instanceNumber! - 1}`, buildInstance(e.spec));
     // The DICOMDIR also lists a file that is not on the disc, and one with a path escaping the root.
     writeFile(
       root,
@@ -66,7 +67,13 @@ describe('scan of a generated disc', () => {
     writeFile(
       root,
       'extra/photo.jpg',
-      buildInstance({ ...ct(4), seriesInstanceUID: testUid(1, 2), sopClassUID: US_IMAGE, modality: 'US', seriesNumber: 2 }),
+      buildInstance({
+        ...ct(4),
+        seriesInstanceUID: testUid(1, 2),
+        sopClassUID: US_IMAGE,
+        modality: 'US',
+        seriesNumber: 2,
+      }),
     );
     writeFile(root, 'old/IMG0001', stripMeta(buildInstance(ct(5))));
     writeFile(root, 'old/IMG0002', stripMeta(buildInstance({ ...ct(6), transferSyntax: IMPLICIT_LE })));
