@@ -73,7 +73,7 @@ export interface Manifest {
   excluded: ManifestExclusion[];
   quarantined: ManifestExclusion[];
   studies: ManifestStudy[];
-  /** Attribute paths of free text kept (cleaned), for review. */
+  /** Attribute paths of free text kept (cleaned, or kept by an option), for review. */
   keptFreeText: string[];
 }
 
@@ -85,4 +85,6 @@ export interface DeidSummary {
   studies: Array<{ studyInstanceUID: string; instances: number; bytes: number }>;
   out: string;
   caseCode: string;
+  /** Attribute paths of free text kept (cleaned, or kept by an option), for review. */
+  keptFreeText: string[];
 }

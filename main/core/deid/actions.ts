@@ -4,7 +4,8 @@
 
 import type { DeidOptions } from '../../../shared/deid-types';
 import { isPrivateCreator } from '../dicom/dictionary';
-import { attributeType } from './iod-types';
+import { compoundTypesForSopClass, type IodAttributeType } from './iod-compound-types';
+import { attributeType, type AttributeType } from './iod-types';
 import { optionsInForce } from './options';
 import {
   isKnownActionCode,
@@ -29,6 +30,12 @@ export interface ActionContext {
   /** For a private creator element: whether any element of its block is kept. Creators alone identify nothing,
    * but a kept private element is meaningless without its creator. */
   blockKept?: boolean;
+  /**
+   * The instance's SOP Class UID, given only for elements of the top-level data set: compound actions then follow
+   * the Types of that IOD (iod-compound-types.ts). Leave it out for items of sequences, whose Types belong to the
+   * macro that defines the sequence: the context-free Types of iod-types.ts apply there.
+   */
+  sopClassUID?: string;
 }
 
 export interface ActionDecision {
@@ -56,17 +63,28 @@ function isSingle(code: ActionCode): code is Action {
   return code.length === 1;
 }
 
+/** 1C and 2C count as 1 and 2: an attribute present in a source file is there because its condition holds. */
+function requiredness(type: IodAttributeType | undefined): AttributeType | undefined {
+  if (type === '1' || type === '1C') return '1';
+  if (type === '2' || type === '2C') return '2';
+  return undefined;
+}
+
 /**
- * Resolves a compound code by the attribute's Type (iod-types.ts); unknown Type means Type 3, the safer choice.
+ * Resolves a compound code by the attribute's Type: in the IOD of `sopClassUID` when it is given and listed in
+ * iod-compound-types.ts (top-level elements only), else by the context-free Type of iod-types.ts. Type 3, an
+ * attribute not in the IOD and an unknown Type all get the safer choice.
  * - Z/D: D for Type 1, else Z.
  * - X/Z: Z for Type 1 or 2 (Z is the only listed choice that keeps it present), else X.
  * - X/D: D for Type 1 or 2 (likewise), else X.
  * - X/Z/D: D for Type 1, Z for Type 2, else X.
- * - X/Z/U*: U (keep the sequence, re-map the UIDs inside) for Type 1 or a UI element, Z for Type 2, else X.
+ * - X/Z/U*: U (keep the sequence, re-map the UIDs inside) for Type 1, Z for Type 2, else X. A UI element gets U
+ *   where it must stay present (Type 1 or 2 in the IOD) and, without IOD, always.
  */
-export function resolveCompound(code: ActionCode, tag: number, vr: string): Action {
+export function resolveCompound(code: ActionCode, tag: number, vr: string, sopClassUID?: string): Action {
   if (isSingle(code)) return code;
-  const type = attributeType(tag);
+  const iod = compoundTypesForSopClass(sopClassUID);
+  const type = iod ? requiredness(iod.get(tag >>> 0)) : attributeType(tag);
   switch (code) {
     case 'Z/D':
       return type === '1' ? 'D' : 'Z';
@@ -77,7 +95,7 @@ export function resolveCompound(code: ActionCode, tag: number, vr: string): Acti
     case 'X/Z/D':
       return type === '1' ? 'D' : type === '2' ? 'Z' : 'X';
     case 'X/Z/U*':
-      if (type === '1' || vr === 'UI') return 'U';
+      if (type === '1' || (vr === 'UI' && (type === '2' || !iod))) return 'U';
       return type === '2' ? 'Z' : 'X';
   }
   // A code added to ActionCode without a rule here must fail loudly, never fall through to "keep".
@@ -94,15 +112,16 @@ export function actionFromColumns(
   inForce: ReadonlySet<ProfileOption>,
   tag: number,
   vr: string,
+  sopClassUID?: string,
 ): { action: Action; option?: ProfileOption } {
   let best: { action: Action; option: ProfileOption } | undefined;
   for (const [option, code] of Object.entries(columns) as [ProfileOption, ActionCode][]) {
     if (!inForce.has(option)) continue;
     if (!isKnownActionCode(code)) throw new Error(`unknown action code ${JSON.stringify(code)}`);
-    const action = resolveCompound(code, tag, vr);
+    const action = resolveCompound(code, tag, vr, sopClassUID);
     if (!best || SAFETY.indexOf(action) < SAFETY.indexOf(best.action)) best = { action, option };
   }
-  return best ?? { action: resolveCompound(basic, tag, vr) };
+  return best ?? { action: resolveCompound(basic, tag, vr, sopClassUID) };
 }
 
 function isRepeatingGroup(group: number, high: number): boolean {
@@ -182,7 +201,7 @@ export function decideAction(
   if (group & 1) return privateDecision(t, ctx, inForce);
   const row = rowForTag(t);
   if (row) {
-    const d = actionFromColumns(row.basic, row.options, inForce, t, ctx.vr);
+    const d = actionFromColumns(row.basic, row.options, inForce, t, ctx.vr, ctx.sopClassUID);
     return { ...d, row };
   }
   // Repeating groups the table covers only partly (60xx other than Overlay Data/Comments) are kept; the transform

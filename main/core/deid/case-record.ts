@@ -1,5 +1,5 @@
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
+import { clearDiscHome } from '../home';
 import * as path from 'node:path';
 
 /**
@@ -57,9 +57,7 @@ export interface RecordStore {
 }
 
 export function defaultRecordDir(env: Record<string, string | undefined> = process.env): string {
-  return env.CLEARDISC_HOME
-    ? path.join(env.CLEARDISC_HOME, 'cases')
-    : path.join(os.homedir(), '.cleardisc', 'cases');
+  return path.join(clearDiscHome(env), 'cases');
 }
 
 export function fileRecordStore(baseDir: string): RecordStore {

@@ -1,6 +1,11 @@
 // Attribute Types (PS3.3) that decide the compound actions of Table E.1-1 (X/Z, X/D, Z/D, X/Z/D, X/Z/U*) and
 // whether an attribute the table does not list may be removed.
 //
+// These are the context-free Types, used where the IOD is not known or does not decide: inside sequence items
+// (whose Types belong to the macro that defines the sequence) and in instances of SOP Classes that
+// iod-compound-types.ts does not list. For the top-level data set of a listed SOP Class, the compound actions
+// follow that IOD's own Types (iod-compound-types.ts) instead.
+//
 // There are no full IOD tables here. The list holds attributes that are Type 1 or Type 2 in at least one common
 // IOD a patient disc carries (images, enhanced multi-frame, SR, presentation states, RT, waveforms, encapsulated
 // documents). The Type is context free: an attribute Type 1 somewhere is treated as Type 1 everywhere. That can

@@ -75,10 +75,13 @@ export function parseOptionArg(arg: string): Partial<DeidOptions> {
 /**
  * CID 7050 codes for De-identification Method Code Sequence (0012,0064) and the manifest: the Basic Profile
  * (113100) first, Clean Pixel Data (113101) only when the pixels really were cleaned, then one code per option
- * in force, in code order so every instance of a case lists them identically.
+ * really applied (an option switched on that found nothing to act on is not claimed), in code order.
  */
-export function methodCodes(options: DeidOptions, done: { pixelsCleaned: boolean }): DeidMethodCode[] {
-  const codes = [...optionsInForce(options)].map((o) => OPTION_INFO[o].code);
+export function methodCodes(
+  applied: Iterable<ProfileOption>,
+  done: { pixelsCleaned: boolean },
+): DeidMethodCode[] {
+  const codes = [...new Set(applied)].map((o) => OPTION_INFO[o].code);
   codes.sort((a, b) => (a.codeValue < b.codeValue ? -1 : a.codeValue > b.codeValue ? 1 : 0));
   return [BASIC_PROFILE_CODE, ...(done.pixelsCleaned ? [CLEAN_PIXEL_DATA_CODE] : []), ...codes];
 }

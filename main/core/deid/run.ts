@@ -21,6 +21,7 @@ import { verifyFile } from '../verify/second-lock';
 import { newCaseRecord, randomCaseCode, type RandomBytes, type RecordStore } from './case-record';
 import { collectIdentity, mergeIdentity, type CollectedIdentity } from './collect-identity';
 import { methodCodes } from './options';
+import type { ProfileOption } from './profile/profile';
 import type { DeidPlan } from './plan';
 import { deidentifyHeader } from './transform';
 import { createUidMapper } from './uid-map';
@@ -98,6 +99,16 @@ async function isClearDiscOutput(dir: string): Promise<boolean> {
   }
 }
 
+/** An output folder whose manifest says the run that wrote it did not finish. */
+export async function isIncompleteOutput(dir: string): Promise<boolean> {
+  try {
+    const m = JSON.parse(await fsp.readFile(path.join(dir, MANIFEST), 'utf8')) as Partial<Manifest>;
+    return m.format === 'cleardisc-manifest' && m.complete === false;
+  } catch {
+    return false;
+  }
+}
+
 /** The output folder must be new, empty, or an earlier ClearDisc output (which is replaced). */
 async function prepareOut(out: string, sourceRoot: string): Promise<void> {
   // Compared by real path, both ways: an output reached through a link into the source, or a source
@@ -125,7 +136,14 @@ async function prepareOut(out: string, sourceRoot: string): Promise<void> {
   if (entries.length && !(entries.includes(MANIFEST) && (await isClearDiscOutput(out)))) {
     throw new ClearDiscError('write-failed', 'the output folder is not empty and was not made by ClearDisc');
   }
-  for (const e of entries) await fsp.rm(path.join(out, e), { recursive: true, force: true });
+  if (entries.length) {
+    // Marked unfinished before anything is deleted, and the manifest deleted last (rewritten by the new run):
+    // a run stopped part-way here leaves a folder that says it is incomplete, never unlabelled files.
+    const old = JSON.parse(await fsp.readFile(path.join(out, MANIFEST), 'utf8')) as Manifest;
+    await writeJsonAtomic(path.join(out, MANIFEST), { ...old, complete: false });
+    for (const e of entries)
+      if (e !== MANIFEST) await fsp.rm(path.join(out, e), { recursive: true, force: true });
+  }
   await fsp.mkdir(out, { recursive: true });
 }
 
@@ -208,7 +226,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     createdAt: deps.now().toISOString(),
     tool: `${TOOL_NAME} ${TOOL_VERSION}`,
     options,
-    methodCodes: methodCodes(options, { pixelsCleaned: Boolean(deps.pixelsCleaned) }).map((c) => c.codeValue),
+    methodCodes: [], // the union over the instances written, set at the end
     instances: [],
     excluded,
     quarantined: [],
@@ -220,6 +238,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
   const uids = createUidMapper(Buffer.from(record.secret, 'hex'));
   const files = [...layout(plan.include)];
   const kept = new Set<string>();
+  const applied = new Set<ProfileOption>();
   type Outcome =
     | { kind: 'written'; entry: ManifestInstance; studyDescription: string }
     | { kind: 'excluded' | 'quarantined'; item: ManifestExclusion };
@@ -252,6 +271,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
           },
         );
         for (const k of r.keptFreeText) kept.add(k);
+        for (const o of r.appliedOptions) applied.add(o);
         return { meta: r.meta, elements: r.elements };
       });
     } catch (err) {
@@ -334,6 +354,9 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
 
   manifest.studies = [...studyInfo.values()];
   manifest.keptFreeText = [...kept].sort();
+  manifest.methodCodes = methodCodes(applied, { pixelsCleaned: Boolean(deps.pixelsCleaned) }).map(
+    (c) => c.codeValue,
+  );
   manifest.complete = true;
   await writeJsonAtomic(path.join(out, MANIFEST), manifest);
   return {
@@ -350,6 +373,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
       })),
       out,
       caseCode,
+      keptFreeText: manifest.keptFreeText,
     },
   };
 }

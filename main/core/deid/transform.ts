@@ -108,6 +108,8 @@ interface Level {
   path: string[];
   /** The data set itself (not an item): never removed whole, even if its root content item's concept says X. */
   root?: boolean;
+  /** The data set's SOP Class (root only): its IOD's Types decide the compound actions there (not in items). */
+  sopClassUID?: string;
   /** The option whose C on an enclosing sequence (Content Sequence, Graphic Annotation, ...) cleans its contents. */
   scope?: ProfileOption;
 }
@@ -248,10 +250,17 @@ class Transformer {
     return out;
   }
 
-  decision(el: DicomElement, vr: string, overrides: Overrides, creator: string | undefined): ActionDecision {
+  decision(
+    el: DicomElement,
+    vr: string,
+    overrides: Overrides,
+    creator: string | undefined,
+    level?: Level,
+  ): ActionDecision {
     const o = overrides.get(el.tag >>> 0);
     if (o) return { action: o.action, option: o.option };
-    return decideAction(el.tag, { options: this.ctx.options, vr, privateCreator: creator }, this.inForce);
+    const ctx = { options: this.ctx.options, vr, privateCreator: creator, sopClassUID: level?.sopClassUID };
+    return decideAction(el.tag, ctx, this.inForce);
   }
 
   /** The action after the fallback for opaque bytes (see element()); decides whether an overlay goes whole. */
@@ -270,7 +279,7 @@ class Transformer {
     creator: string | undefined,
   ): DicomElement | undefined {
     const t = el.tag >>> 0;
-    const d = this.decision(el, effectiveVR(el), overrides, creator);
+    const d = this.decision(el, effectiveVR(el), overrides, creator, level);
     // A safe private attribute read as UN is handled (cleaned, re-mapped) as the VR the table gives it.
     const vr = d.vr ?? effectiveVR(el);
     let action = d.action;
@@ -309,7 +318,7 @@ class Transformer {
         return this.mapUids(el, vr, level);
       case 'K':
         if (el.items) return this.sequence(el, level, path, level.scope);
-        return this.keep(el, vr, level, listed && option !== undefined);
+        return this.keep(el, vr, level, listed && option !== undefined, path);
       case 'C':
         if (el.items) return this.sequence(el, level, path, option ?? level.scope);
         return this.clean(el, vr, level, path, option, d.row);
@@ -348,8 +357,17 @@ class Transformer {
    * collectIdentity leaves such UIDs out of the tokens). Values the table keeps without an option asking for it are
    * still cleaned of identity tokens.
    */
-  keep(el: DicomElement, vr: string, level: Level, keptByOption: boolean): DicomElement | undefined {
+  keep(
+    el: DicomElement,
+    vr: string,
+    level: Level,
+    keptByOption: boolean,
+    path?: string[],
+  ): DicomElement | undefined {
     if (!el.value || el.value.length === 0) return el;
+    // Free text kept as it is (an option asked for it, or a safe private note) is listed for review too.
+    if (path && FREE_TEXT_VRS.has(vr) && /[\p{L}\p{N}]/u.test(decodeText(el.value, level.charsets, vr)))
+      this.keptFreeText.add(path.join('>'));
     if (vr === 'AS') {
       const before = asciiValue(el);
       const after = ageOver89(before);
@@ -410,7 +428,8 @@ class Transformer {
 export function deidentifyHeader(input: DeidInput, ctx: DeidContext): DeidOutput {
   const tr = new Transformer(ctx);
   tr.byReference = containsTag(input.elements, REFERENCED_CONTENT_ITEM_IDENTIFIER);
-  const top: Level = { charsets: input.charsets, path: [], root: true };
+  const sopClassUID = asciiValue(findElement(input.elements, T.SOPClassUID)) || undefined;
+  const top: Level = { charsets: input.charsets, path: [], root: true, sopClassUID };
   let elements = tr.level(input.elements, top) ?? [];
 
   // Type 2 identity attributes are always present, as the case code.
@@ -427,7 +446,8 @@ export function deidentifyHeader(input: DeidInput, ctx: DeidContext): DeidOutput
     }
   }
   const added = deidentificationElements({
-    codes: methodCodes(ctx.options, { pixelsCleaned: ctx.pixelsCleaned }),
+    // What this instance really had done to it: options in force that found nothing here are not claimed.
+    codes: methodCodes(tr.applied, { pixelsCleaned: ctx.pixelsCleaned }),
     inForce: tr.inForce,
     pixelsCleaned: ctx.pixelsCleaned,
   });

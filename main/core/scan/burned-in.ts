@@ -8,7 +8,21 @@ const RISKY_SOP_CLASS_PREFIXES = [
 ];
 
 /** Modalities that usually carry burned-in text or recognisable features. */
-const RISKY_MODALITIES = new Set(['US', 'IVUS', 'SC', 'OT', 'XC', 'ES', 'GM', 'SM', 'OP', 'DOC', 'VL', 'TG']);
+const RISKY_MODALITIES = new Set([
+  'US',
+  'IVUS',
+  'SC',
+  'OT',
+  'XC',
+  'ES',
+  'GM',
+  'SM',
+  'OP',
+  'DMS', // dermoscopy photographs
+  'DOC',
+  'VL',
+  'TG',
+]);
 
 export const ENCAPSULATED_DOCUMENT_PREFIX = '1.2.840.10008.5.1.4.1.1.104';
 
@@ -24,11 +38,23 @@ export function isRiskyKind(sopClassUID: string, modality: string): boolean {
 }
 
 /**
- * Burned-in identity risk: Burned In Annotation YES, or a risky kind of image that does not declare NO.
- * (An explicit NO from the modality is trusted, as PS3.15 E.1.1 allows.)
+ * Pixel identity risk (PS3.15 E.1.1 and the issue's default exclusions):
+ * - Recognizable Visual Features (0028,0302) YES: the pixels show a face or similar, whatever the kind of image
+ *   and whatever Burned In Annotation says (the two attributes describe different things);
+ * - Burned In Annotation (0028,0301) YES: text in the pixels;
+ * - Burned In Annotation absent (or not a valid YES/NO) on a risky kind of image: ultrasound, secondary and screen
+ *   captures, photographs, documents.
+ * An explicit Burned In Annotation NO from the modality is trusted, as PS3.15 E.1.1 allows, unless Recognizable
+ * Visual Features says YES.
  */
-export function burnedInRisk(burnedInAnnotation: string, sopClassUID: string, modality: string): boolean {
-  const bia = burnedInAnnotation.toUpperCase();
+export function burnedInRisk(
+  burnedInAnnotation: string,
+  sopClassUID: string,
+  modality: string,
+  recognizableVisualFeatures = '',
+): boolean {
+  if (recognizableVisualFeatures.trim().toUpperCase() === 'YES') return true;
+  const bia = burnedInAnnotation.trim().toUpperCase();
   if (bia === 'YES') return true;
   if (bia === 'NO') return false;
   return isRiskyKind(sopClassUID, modality);

@@ -61,7 +61,7 @@ export function describeInstance(rel: string, h: DicomHeader): IndexedInstance {
     bodyPart: t(T.BodyPartExamined),
     frames: numberValue(findElement(els, T.NumberOfFrames), le) ?? 1,
     burnedInAnnotation: bia,
-    burnedInRisk: burnedInRisk(bia, sopClassUID, modality),
+    burnedInRisk: burnedInRisk(bia, sopClassUID, modality, a(T.RecognizableVisualFeatures)),
     charsets: cs,
   };
 }

@@ -5,6 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
 import { runCli } from '../../support/cli';
+import { randomBytes } from 'node:crypto';
+import { fileRecordStore } from '../../../main/core/deid/case-record';
+import { makePlan } from '../../../main/core/deid/plan';
+import { deidentify, isIncompleteOutput } from '../../../main/core/deid/run';
+import { scan } from '../../../main/core/scan/scan';
+import type { Manifest } from '../../../shared/deid-types';
 
 describe('deid output folder safety', () => {
   let tmp: string;
@@ -93,5 +99,37 @@ describe('deid output folder safety', () => {
     expect((await deid(src, out)).code).toBe(0);
     expect(listing(out)).toEqual(first);
     expect(bytes(out)).toEqual(firstBytes);
+  });
+
+  it('a run that stops part-way, even while replacing a finished output, leaves a folder that says it is incomplete', async () => {
+    const out = path.join(tmp, 'out');
+    expect((await deid(src, out)).code).toBe(0);
+    const manifest = () => JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest().complete).toBe(true);
+    expect(await isIncompleteOutput(out)).toBe(false);
+
+    // The second run dies after its first image (a crash, a full disk: here its progress callback throws).
+    const plan = makePlan(await scan(src), { studies: [], includeBurnedIn: false });
+    await expect(
+      deidentify(plan, {
+        out,
+        caseCode: 'ROBUST-1',
+        records: fileRecordStore(path.join(env.CLEARDISC_HOME, 'cases')),
+        random: (n) => randomBytes(n),
+        now: () => new Date(),
+        concurrency: 1,
+        onProgress: () => {
+          throw new Error('stopped');
+        },
+      }),
+    ).rejects.toThrow('stopped');
+    // Whatever files are there, the manifest beside them says the run did not finish.
+    expect(listing(out).some((f) => f.endsWith('.dcm'))).toBe(true);
+    expect(manifest()).toMatchObject({ format: 'cleardisc-manifest', complete: false });
+    expect(await isIncompleteOutput(out)).toBe(true);
+
+    // A finished run over it is complete again.
+    expect((await deid(src, out)).code).toBe(0);
+    expect(manifest().complete).toBe(true);
   });
 });

@@ -58,30 +58,36 @@ describe('parseOptionArg', () => {
 });
 
 describe('methodCodes', () => {
-  it('starts with the Basic Profile and lists one code per option in force, in code order', () => {
-    const codes = methodCodes(DEFAULT_DEID_OPTIONS, { pixelsCleaned: false }).map((c) => c.codeValue);
+  it('starts with the Basic Profile and lists one code per option applied, in code order', () => {
+    const codes = methodCodes(optionsInForce(DEFAULT_DEID_OPTIONS), { pixelsCleaned: false }).map(
+      (c) => c.codeValue,
+    );
     expect(codes).toEqual(['113100', '113103', '113104', '113105', '113107', '113108', '113111']);
+    // Applied twice (two attributes, two instances): listed once.
+    expect(
+      methodCodes(['cleanDescOpt', 'rtnPatCharsOpt', 'cleanDescOpt'], { pixelsCleaned: false }).map(
+        (c) => c.codeValue,
+      ),
+    ).toEqual(['113100', '113105', '113108']);
   });
 
   it('adds Clean Pixel Data only when the pixels were cleaned', () => {
-    expect(methodCodes(ALL_OFF, { pixelsCleaned: false }).map((c) => c.codeValue)).toEqual(['113100']);
-    expect(methodCodes(ALL_OFF, { pixelsCleaned: true }).map((c) => c.codeValue)).toEqual([
-      '113100',
-      '113101',
-    ]);
+    expect(methodCodes([], { pixelsCleaned: false }).map((c) => c.codeValue)).toEqual(['113100']);
+    expect(methodCodes([], { pixelsCleaned: true }).map((c) => c.codeValue)).toEqual(['113100', '113101']);
   });
 
-  it('reports one date option when both are switched on', () => {
+  it('has one date option in force when both are switched on', () => {
     const both: DeidOptions = {
       ...ALL_OFF,
       retainLongitudinalFullDates: true,
       retainLongitudinalModifiedDates: true,
     };
-    expect(methodCodes(both, { pixelsCleaned: false }).map((c) => c.codeValue)).toEqual(['113100', '113107']);
+    expect([...optionsInForce(both)]).toEqual(['rtnLongModifDatesOpt']);
   });
 
   it('uses DCM codes with meanings', () => {
-    for (const c of methodCodes({ ...DEFAULT_DEID_OPTIONS, retainUIDs: true }, { pixelsCleaned: true })) {
+    const all = optionsInForce({ ...DEFAULT_DEID_OPTIONS, retainUIDs: true });
+    for (const c of methodCodes(all, { pixelsCleaned: true })) {
       expect(c.codingSchemeDesignator).toBe('DCM');
       expect(c.codeMeaning.length).toBeGreaterThan(0);
       expect(c.codeMeaning.length).toBeLessThanOrEqual(64);

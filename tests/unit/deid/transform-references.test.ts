@@ -28,11 +28,17 @@ const instanceA = [
   el(T.SeriesInstanceUID, 'UI', SERIES),
   el(0x00200052, 'UI', FOR),
 ];
+// A presentation state on image A: Referenced Series Sequence > Referenced Image Sequence (Type 1 there).
 const instanceB = [
-  el(T.SOPClassUID, 'UI', '1.2.840.10008.5.1.4.1.1.2'),
+  el(T.SOPClassUID, 'UI', '1.2.840.10008.5.1.4.1.1.11.1'),
   el(T.SOPInstanceUID, 'UI', B),
   el(T.PatientName, 'PN', 'Doe^John'),
-  seq(0x00081140, [[el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2'), el(0x00081155, 'UI', A)]]),
+  seq(0x00081115, [
+    [
+      seq(0x00081140, [[el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2'), el(0x00081155, 'UI', A)]]),
+      el(T.SeriesInstanceUID, 'UI', SERIES),
+    ],
+  ]),
   el(T.StudyInstanceUID, 'UI', STUDY),
   el(T.SeriesInstanceUID, 'UI', SERIES),
   el(0x00200052, 'UI', FOR),
@@ -44,14 +50,14 @@ describe('references between instances', () => {
     const uids = createUidMapper(SECRET);
     const a = run(instanceA, { identity, uids }).elements;
     const b = run(instanceB, { identity, uids }).elements;
-    const ref = findElement(findElement(b, 0x00081140)!.items![0].elements, 0x00081155)!;
-    expect(textOf([ref], 0x00081155)).toBe(textOf(a, T.SOPInstanceUID));
+    const series = findElement(b, 0x00081115)!.items![0].elements;
+    const image = findElement(series, 0x00081140)!.items![0].elements;
+    expect(textOf(image, 0x00081155)).toBe(textOf(a, T.SOPInstanceUID));
+    expect(textOf(series, T.SeriesInstanceUID)).toBe(textOf(a, T.SeriesInstanceUID));
     expect(textOf(a, T.SOPInstanceUID)).not.toBe(A);
     expect(textOf(b, 0x00200052)).toBe(textOf(a, 0x00200052));
     expect(textOf(b, T.StudyInstanceUID)).toBe(textOf(a, T.StudyInstanceUID));
-    expect(textOf(findElement(b, 0x00081140)!.items![0].elements, 0x00081150)).toBe(
-      '1.2.840.10008.5.1.4.1.1.2',
-    );
+    expect(textOf(image, 0x00081150)).toBe('1.2.840.10008.5.1.4.1.1.2');
     expect([...uids.entries().keys()].sort()).toEqual([A, B, FOR, SERIES, STUDY].sort());
   });
 
@@ -119,12 +125,17 @@ describe('patient characteristics', () => {
 });
 
 describe('de-identification markers', () => {
-  it('says what was done, with the codes of the options in force', () => {
-    const out = run(instanceA, { identity }).elements;
+  it('says what was done, with the codes of the options really applied to this instance', () => {
+    const r = run(instanceA, { identity });
+    const out = r.elements;
+    // Instance A has dates (shifted) and an age (kept, capped): those two options, no other.
+    expect([...r.appliedOptions].sort()).toEqual(['rtnLongModifDatesOpt', 'rtnPatCharsOpt']);
     expect(textOf(out, 0x00120062)).toBe('YES');
     expect(textOf(out, 0x00120063)).toBe(DEIDENTIFICATION_METHOD_TEXT);
     const items = findElement(out, 0x00120064)!.items!;
-    const codes = methodCodes(DEFAULT_DEID_OPTIONS, { pixelsCleaned: false });
+    const codes = methodCodes(r.appliedOptions, { pixelsCleaned: false });
+    // 113107 Modified Dates, 113108 Patient Characteristics; not 113105 etc. (nothing here to clean).
+    expect(codes.map((c) => c.codeValue)).toEqual(['113100', '113107', '113108']);
     expect(
       items.map((i) => [
         textOf(i.elements, 0x00080100),

@@ -302,4 +302,16 @@ describe('always removed, always set', () => {
     expect(textOf(out.elements, 0x0008103e)).toBe('');
     expect(out.keptFreeText).toEqual(['StudyDescription']);
   });
+
+  it('also lists free text kept as it is by an option (Ethnic Groups under Retain Patient Characteristics)', () => {
+    const out = run([PATIENT, el(0x00102162, 'UC', 'Some group'), el(0x00081030, 'LO', 'CT CHEST')]);
+    expect(textOf(out.elements, 0x00102162)).toBe('Some group');
+    expect(out.keptFreeText).toEqual(['EthnicGroups', 'StudyDescription']);
+    // Switched off, the attribute goes and is not listed.
+    const off = run([PATIENT, el(0x00102162, 'UC', 'Some group')], {
+      options: { ...DEFAULT_DEID_OPTIONS, retainPatientCharacteristics: false },
+    });
+    expect(findElement(off.elements, 0x00102162)).toBeUndefined();
+    expect(off.keptFreeText).toEqual([]);
+  });
 });
