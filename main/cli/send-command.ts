@@ -2,18 +2,20 @@ import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runUpload } from '../core/jobs/upload';
-import { completedJob, defaultJobDir } from '../core/jobs/job-folder';
+import { completedJob, defaultJobDir, sendKey, sendMemory } from '../core/jobs/job-folder';
+import type { ScanResult } from '../core/scan/scan';
 import { randomCaseCode } from '../core/deid/case-record';
 import { UploadInputError } from '../core/upload/manifest';
 import type { StowAuth } from '../core/upload/stow-client';
 import type { UploadOutcome } from '../core/upload/upload-job';
 import { parseServiceUrl, ServiceUrlError } from '../core/upload/service-url';
-import { DEID_ARG_OPTIONS, readDeidArgs, runDeid, type DeidArgs } from './deid-command';
-import { progressPrinter, readAuth, renderOutcome, toJson } from './upload-command';
+import { DEID_ARG_OPTIONS, readDeidArgs, runDeid, scanSource, type DeidArgs } from './deid-command';
+import { createProgress, type Progress } from './progress';
+import { progressPrinter, readAuth, readCaFile, renderOutcome, stoppedJson, toJson } from './upload-command';
 import { UsageError, type CliIO } from './io';
 
 export const SEND_USAGE =
-  'cleardisc send <source> --to <dicomweb-base-url> [--case CODE] [--out DIR] [--study UID]... [--include-burned-in] [--option NAME=on|off]... [--token-file F] [--json]';
+  'cleardisc send <source> --to <dicomweb-base-url> [--case CODE] [--out DIR] [--study UID]... [--include-burned-in] [--option NAME=on|off]... [--token-file F] [--ca-file F] [--json]';
 
 export function checkServiceUrl(url: string): void {
   try {
@@ -33,46 +35,97 @@ export async function sendOne(
   to: string,
   auth: StowAuth,
   io: CliIO,
+  extra: { ca?: Buffer; scanned?: ScanResult; progress?: Progress } = {},
 ): Promise<UploadOutcome> {
+  const progress = extra.progress ?? createProgress(io);
   if (await completedJob(a.out, a.caseCode)) {
     io.err(`Resuming case ${a.caseCode}: the images were already prepared in ${a.out}.\n`);
   } else {
     io.err(`Case ${a.caseCode}: reading the disc and removing personal information (job folder ${a.out})…\n`);
-    const { summary } = await runDeid(a, io);
+    const { summary } = await runDeid(a, io, { scanned: extra.scanned, progress });
     io.err(
       `${summary.written} images prepared; ${summary.excluded.length + summary.quarantined.length} files left out.\n`,
     );
   }
-  const progress = progressPrinter(io);
+  const upload = progressPrinter(io, {}, progress);
   try {
     return await runUpload({
       jobDir: a.out,
       serviceUrl: to,
       auth,
+      ca: extra.ca,
       env: io.env,
-      onProgress: progress.onProgress,
+      onProgress: upload.onProgress,
     });
   } catch (err) {
     if (err instanceof UploadInputError) throw new UsageError(err.message);
     throw err;
   } finally {
-    progress.end();
+    upload.end();
   }
+}
+
+/**
+ * The case for `send` without --case: the one this same selection of this disc was first sent to this service
+ * as (so a re-run resumes it, and nothing reaches the service twice under two pseudonyms), else a new one.
+ */
+async function caseForSource(scanned: ScanResult, a: DeidArgs, to: string, io: CliIO): Promise<string> {
+  const fresh = () => randomCaseCode((n) => randomBytes(n));
+  if (scanned.instances.length === 0) return fresh(); // nothing to tell one empty folder from another
+  const key = sendKey(
+    [
+      ...scanned.instances.map((i) => i.sopInstanceUID),
+      // What is chosen is part of what is sent: another selection of the same disc is another case.
+      JSON.stringify({ studies: [...a.studies].sort(), burnedIn: a.includeBurnedIn, options: a.options }),
+    ],
+    to,
+  );
+  const memory = sendMemory(io.env);
+  const known = await memory.recall(key);
+  if (known) {
+    io.err(`These images were started before as case ${known}: carrying on with that case.\n`);
+    return known;
+  }
+  const code = fresh();
+  await memory.remember(key, code);
+  return code;
 }
 
 export async function sendCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...DEID_ARG_OPTIONS, to: { type: 'string' }, 'token-file': { type: 'string' } },
+    options: {
+      ...DEID_ARG_OPTIONS,
+      to: { type: 'string' },
+      'token-file': { type: 'string' },
+      'ca-file': { type: 'string' },
+    },
     allowPositionals: true,
   });
   if (!values.to) throw new UsageError(`usage: ${SEND_USAGE}`);
   checkServiceUrl(values.to);
   const auth = await readAuth(io.env, values['token-file'], io);
-  const caseCode = values.case ?? randomCaseCode((n) => randomBytes(n));
+  const ca = await readCaFile(values['ca-file']);
+  // Checked before anything is read (the case code may come from the disc's contents below).
+  const args = readDeidArgs({ ...values, out: values.out ?? '' }, positionals, SEND_USAGE);
+  const progress = createProgress(io);
+  let scanned: ScanResult | undefined;
+  let caseCode = values.case;
+  if (caseCode === undefined) {
+    scanned = await scanSource(args.source, progress);
+    caseCode = await caseForSource(scanned, args, values.to, io);
+  }
   const out = path.resolve(values.out ?? defaultJobDir(caseCode, io.env));
-  const a = readDeidArgs({ ...values, case: caseCode, out }, positionals, SEND_USAGE);
-  const outcome = await sendOne({ ...a, caseCode }, values.to, auth, io);
+  const a = { ...args, caseCode, out };
+  let outcome: UploadOutcome;
+  try {
+    outcome = await sendOne(a, values.to, auth, io, { ca, scanned, progress });
+  } catch (err) {
+    if (!values.json || err instanceof UsageError) throw err;
+    io.out(JSON.stringify(await stoppedJson(out, err), null, 2) + '\n');
+    io.err(`cleardisc send: ${(err as Error).message}\n`);
+    return 1;
+  }
   if (values.json) io.out(JSON.stringify(toJson(outcome), null, 2) + '\n');
   else io.out(renderOutcome(outcome));
   return outcome.complete ? 0 : 1;

@@ -5,13 +5,14 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REASONS } from '../../shared/reasons';
-import { runUpload, type RunUploadOptions } from '../core/jobs/upload';
+import { jobStatus, runUpload, type RunUploadOptions } from '../core/jobs/upload';
 import { UploadInputError } from '../core/upload/manifest';
 import { parseServiceUrl, ServiceUrlError } from '../core/upload/service-url';
 import type { StowAuth } from '../core/upload/stow-client';
 import type { UploadProgress } from '../core/upload/types';
 import type { UploadOutcome } from '../core/upload/upload-job';
 import { formatBytes, UsageError, type CliIO } from './io';
+import { createProgress, duration, type Progress } from './progress';
 
 export const UPLOAD_USAGE =
   'cleardisc upload <deid-dir> --to <dicomweb-base-url> [--token-file F] [--ca-file F] [--batch-mb N] [--parallel N] [--json]';
@@ -86,12 +87,14 @@ export async function readAuth(
   return { kind: 'none' };
 }
 
-function duration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const t = Math.max(0, Math.round(s));
-  if (t < 60) return `${t} s`;
-  if (t < 3600) return `${Math.floor(t / 60)} min ${t % 60} s`;
-  return `${Math.floor(t / 3600)} h ${Math.floor((t % 3600) / 60)} min`;
+/** Extra CA certificates (PEM) for hospital networks that inspect TLS: `--ca-file`. */
+export async function readCaFile(file: string | undefined): Promise<Buffer | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return await fsp.readFile(file);
+  } catch (err) {
+    throw new UsageError(`cannot read the CA file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 export function progressLine(p: UploadProgress): string {
@@ -114,6 +117,28 @@ export interface UploadJson {
   notInManifest: string[];
   receipt: string | null;
   receiptHtml: string | null;
+  /** Set when the upload stopped before it could finish (refused sign-in, certificate, cancelled…). */
+  error?: string;
+}
+
+/**
+ * The JSON document for an upload that stopped with an error: what the job's own files say was stored,
+ * never `complete`, and the one-line reason. A script reading stdout always gets one document.
+ */
+export async function stoppedJson(jobDir: string, err: unknown): Promise<UploadJson> {
+  const status = await jobStatus(jobDir);
+  return {
+    job: jobDir,
+    complete: false,
+    total: status?.total ?? 0,
+    stored: status?.stored ?? 0,
+    failed: status?.failed ?? [],
+    studies: [],
+    notInManifest: [],
+    receipt: null,
+    receiptHtml: null,
+    error: err instanceof Error ? err.message : String(err),
+  };
 }
 
 export function toJson(o: UploadOutcome): UploadJson {
@@ -167,33 +192,22 @@ export function renderOutcome(o: UploadOutcome): string {
   return lines.join('\n') + '\n';
 }
 
-/** Upload progress on stderr: one updating line on a terminal, a plain line every few seconds otherwise. */
+/** Upload progress on stderr (see ./progress): a bar over the bytes while sending. */
 export function progressPrinter(
   io: CliIO,
   overrides: { clock?: () => number; progressEveryMs?: number } = {},
+  progress: Progress = createProgress(io, { clock: overrides.clock, everyMs: overrides.progressEveryMs }),
 ) {
-  const clock = overrides.clock ?? (() => performance.now());
-  const every = overrides.progressEveryMs ?? (io.isTTY ? 200 : 5000);
-  let lastPrint = -Infinity;
-  let lastPhase: UploadProgress['phase'] | undefined;
-  let liveLine = false;
+  let phase: UploadProgress['phase'] | undefined;
   return {
     onProgress(p: UploadProgress) {
-      const t = clock();
-      const phaseChanged = p.phase !== lastPhase;
-      if (!phaseChanged && t - lastPrint < every) return;
-      lastPrint = t;
-      lastPhase = p.phase;
-      const line = progressLine(p);
-      if (io.isTTY) {
-        io.err(`\r${line}\x1b[K${p.phase === 'done' ? '\n' : ''}`);
-        liveLine = p.phase !== 'done';
-      } else io.err(line + '\n');
+      const fraction =
+        p.phase === 'sending' ? (p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0) : undefined;
+      // One line for the whole upload, rewritten at once when it moves on to confirming and done.
+      progress.update('upload', progressLine(p), fraction, p.phase === 'done', p.phase !== phase);
+      phase = p.phase;
     },
-    end() {
-      if (liveLine) io.err('\n');
-      liveLine = false;
-    },
+    end: () => progress.end(),
   };
 }
 
@@ -225,14 +239,7 @@ export async function uploadCommand(
   const batchMb = positiveNumber('batch-mb', values['batch-mb'], { max: 4096 });
   const parallel = positiveNumber('parallel', values.parallel, { integer: true, max: 16 });
   const auth = await readAuth(io.env, values['token-file'], io);
-  let ca: Buffer | undefined;
-  if (values['ca-file'] !== undefined) {
-    try {
-      ca = await fsp.readFile(values['ca-file']);
-    } catch (err) {
-      throw new UsageError(`cannot read the CA file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
+  const ca = await readCaFile(values['ca-file']);
 
   const progress = progressPrinter(io, overrides);
   const onProgress = progress.onProgress;
@@ -257,7 +264,10 @@ export async function uploadCommand(
   } catch (err) {
     progress.end();
     if (err instanceof UploadInputError || err instanceof ServiceUrlError) throw new UsageError(err.message);
-    throw err;
+    if (!values.json) throw err;
+    io.out(JSON.stringify(await stoppedJson(jobDir, err), null, 2) + '\n');
+    io.err(`cleardisc upload: ${(err as Error).message}\n`);
+    return 1;
   }
   progress.end();
   if (values.json) io.out(JSON.stringify(toJson(outcome), null, 2) + '\n');

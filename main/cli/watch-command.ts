@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomCaseCode, isValidCaseCode } from '../core/deid/case-record';
 import { defaultJobDir } from '../core/jobs/job-folder';
 import { fileWatchStore, keyOf, watchFolder } from '../core/jobs/watch';
 import { checkServiceUrl, sendOne } from './send-command';
-import { readAuth } from './upload-command';
+import { readAuth, readCaFile } from './upload-command';
+import { clearDiscHome } from '../core/home';
 import { UsageError, type CliIO } from './io';
 
 export const WATCH_USAGE =
-  'cleardisc watch <folder> --to <dicomweb-base-url> [--case-from-folder-name] [--include-burned-in] [--stable-seconds N] [--poll-seconds N] [--once]';
+  'cleardisc watch <folder> --to <dicomweb-base-url> [--case-from-folder-name] [--include-burned-in] [--stable-seconds N] [--poll-seconds N] [--token-file F] [--ca-file F] [--once]';
 
 /** A folder name becomes the case code only if it is a valid one (letters, digits, - and _). */
 function caseFromName(name: string): string | undefined {
@@ -31,6 +31,7 @@ export async function watchCommand(
       'stable-seconds': { type: 'string' },
       'poll-seconds': { type: 'string' },
       'token-file': { type: 'string' },
+      'ca-file': { type: 'string' },
       once: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -45,8 +46,8 @@ export async function watchCommand(
     return n * 1000;
   };
   const auth = await readAuth(io.env, values['token-file'], io);
-  const home = io.env.CLEARDISC_HOME ?? path.join(os.homedir(), '.cleardisc');
-  const store = fileWatchStore(path.join(home, 'watch', `${keyOf(root)}.json`));
+  const ca = await readCaFile(values['ca-file']);
+  const store = fileWatchStore(path.join(clearDiscHome(io.env), 'watch', `${keyOf(root)}.json`));
   const ac = new AbortController();
   const stop = () => ac.abort();
   hooks.signal?.addEventListener('abort', stop);
@@ -84,6 +85,7 @@ export async function watchCommand(
             values.to!,
             auth,
             io,
+            { ca },
           );
           return outcome.complete;
         },

@@ -1,6 +1,7 @@
 // Test harness: a loopback HTTP reverse proxy in front of a real Orthanc that injects faults into chosen
 // requests: reset the connection mid-body, answer 503 / 429 / any status, stall past the client's idle
-// timeout, turn a 200 into a 202 with some instances in the Failed SOP Sequence, or silently drop parts.
+// timeout, turn a 200 into a 202 (or any status) with some instances in the Failed SOP Sequence, add Warning
+// Reasons to stored instances, hold a request back for a while before forwarding it, or silently drop parts.
 // It records every request it saw (method, path, the SOP Instance UIDs of each multipart part, whether it
 // was chunked), so tests can count what the client really sent.
 import http from 'node:http';
@@ -25,7 +26,21 @@ export type Fault =
    * are removed before Orthanc sees them (a real partial failure); `forward: true` sends them anyway (the server
    * stored them, but says it did not).
    */
-  | { kind: 'fail-parts'; parts: number[]; failureReason?: number; forward?: boolean }
+  | {
+      kind: 'fail-parts';
+      parts: number[];
+      failureReason?: number;
+      forward?: boolean;
+      /** The status of the rewritten answer. Default 202. */
+      status?: number;
+    }
+  /**
+   * Forward everything; in Orthanc's answer, give these parts (0-based, in request order) a Warning Reason
+   * (0008,1196) in their Referenced SOP Sequence item, answering with `status` (default: Orthanc's own).
+   */
+  | { kind: 'warn-parts'; parts: number[]; warningReason?: number; status?: number }
+  /** Read the whole request, wait `ms`, then forward it as usual (0: a plain pass-through rule). */
+  | { kind: 'delay'; ms: number }
   /** Remove these parts before forwarding and pass Orthanc's answer through (it does not mention them). */
   | { kind: 'drop-parts'; parts: number[] }
   /** Forward, then remove these SOP Instance UIDs from a QIDO-RS answer. */
@@ -134,6 +149,7 @@ function uidAt(data: Buffer, element: number): string | undefined {
 
 const FAILED_SEQ = '00081198';
 const REFERENCED_SEQ = '00081199';
+const WARNING_REASON = '00081196';
 
 type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
 
@@ -271,6 +287,15 @@ export async function startFaultProxy(targetOrigin: string, rules: FaultRule[] =
               '00081197': { vr: 'US', Value: [fault.failureReason ?? 0xa700] },
             }));
         }
+        if (fault?.kind === 'delay' && fault.ms > 0) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(() => {
+              timers.delete(t);
+              resolve();
+            }, fault.ms);
+            timers.add(t);
+          });
+        }
         const up = await forward(target, req, fwdBody);
         let status = up.status;
         let out = up.body;
@@ -283,7 +308,17 @@ export async function startFaultProxy(targetOrigin: string, rules: FaultRule[] =
             Value: ref.filter((it) => !failedUids.has(String(it['00081155']?.Value?.[0]))),
           };
           json[FAILED_SEQ] = { vr: 'SQ', Value: failedItems };
-          status = 202;
+          status = fault.status ?? 202;
+          out = Buffer.from(JSON.stringify(json));
+        }
+        if (isStow && fault?.kind === 'warn-parts' && status === 200) {
+          const json = JSON.parse(up.body.toString('utf8')) as DicomJson;
+          const warned = new Set(fault.parts.filter((i) => i < parts.length).map((i) => seen.sops[i]));
+          for (const it of (json[REFERENCED_SEQ]?.Value ?? []) as DicomJson[]) {
+            if (warned.has(String(it['00081155']?.Value?.[0])))
+              it[WARNING_REASON] = { vr: 'US', Value: [fault.warningReason ?? 0xb000] };
+          }
+          status = fault.status ?? status;
           out = Buffer.from(JSON.stringify(json));
         }
         if (isQido && fault?.kind === 'hide-instances' && status === 200) {

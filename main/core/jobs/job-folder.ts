@@ -1,15 +1,15 @@
+import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Manifest } from '../../../shared/deid-types';
+import { clearDiscHome } from '../home';
 
 /** Where `send` keeps a case's job when no folder is given: beside the private records, never on the disc. */
 export function defaultJobDir(
   caseCode: string,
   env: Record<string, string | undefined> = process.env,
 ): string {
-  const home = env.CLEARDISC_HOME ?? path.join(os.homedir(), '.cleardisc');
-  return path.join(home, 'jobs', caseCode);
+  return path.join(clearDiscHome(env), 'jobs', caseCode);
 }
 
 /** A finished de-identification of this case already in the folder: the upload can resume from it. */
@@ -20,4 +20,45 @@ export async function completedJob(jobDir: string, caseCode: string): Promise<Ma
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a source is, for `send` without --case: its images (original SOP Instance UIDs, sorted) and where they
+ * go. Not its path: every disc is mounted at the same place. A hash, so the file naming it holds no UID.
+ */
+export function sendKey(sopInstanceUIDs: readonly string[], serviceUrl: string): string {
+  const h = createHash('sha256');
+  for (const uid of [...new Set(sopInstanceUIDs)].sort()) h.update(uid).update('\n');
+  return h.update('\0').update(serviceUrl.replace(/\/+$/, '')).digest('hex').slice(0, 32);
+}
+
+/**
+ * The case codes `send` chose itself, per sendKey, so running the same command again after an interruption
+ * (or a second time) carries on with the same case: same UIDs, nothing stored twice at the service.
+ */
+export function sendMemory(env: Record<string, string | undefined> = process.env) {
+  const file = (key: string) => path.join(clearDiscHome(env), 'send', `${key}.json`);
+  return {
+    async recall(key: string): Promise<string | undefined> {
+      try {
+        const v = JSON.parse(await fsp.readFile(file(key), 'utf8')) as { caseCode?: unknown };
+        return typeof v.caseCode === 'string' ? v.caseCode : undefined;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    async remember(key: string, caseCode: string): Promise<void> {
+      const f = file(key);
+      await fsp.mkdir(path.dirname(f), { recursive: true, mode: 0o700 });
+      const handle = await fsp.open(`${f}.partial`, 'w', 0o600);
+      try {
+        await handle.writeFile(JSON.stringify({ caseCode }) + '\n');
+        await handle.sync(); // remembered before anything is sent: a crash must not lose it
+      } finally {
+        await handle.close();
+      }
+      await fsp.rename(`${f}.partial`, f);
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // lock (the case's private identity tokens) as the pre-send check, and runs the job.
 import type { ReasonCode } from '../../../shared/reasons';
 import { defaultRecordDir, fileRecordStore, type RecordStore } from '../deid/case-record';
+import { readJournal, replayJournal } from '../upload/journal';
 import { readManifest, UploadInputError } from '../upload/manifest';
 import { StowClient, type StowAuth, type StowClientOptions } from '../upload/stow-client';
 import { uploadJob, type UploadJobDeps, type UploadOutcome } from '../upload/upload-job';
@@ -85,4 +86,39 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadOutcome> {
     onInstance: o.onInstance,
     signal: o.signal,
   });
+}
+
+export interface JobStatus {
+  /** Instances in the manifest. */
+  total: number;
+  /** Manifest instances the journal records as stored (not yet re-confirmed by the server). */
+  stored: number;
+  /** Manifest instances whose last journal line is a failure, with its reason. */
+  failed: Array<{ sopInstanceUID: string; reason: ReasonCode; detail?: string }>;
+}
+
+/**
+ * Where a job stands according to its own files (manifest + journal), without asking the server: what a
+ * command reports when the upload stopped before it could finish. Undefined when the folder holds no job.
+ */
+export async function jobStatus(jobDir: string, fs: UploadFs = nodeUploadFs): Promise<JobStatus | undefined> {
+  let manifest;
+  try {
+    manifest = await readManifest(jobDir, fs);
+  } catch {
+    return undefined;
+  }
+  const states = replayJournal((await readJournal(jobDir, fs).catch(() => undefined))?.entries ?? []);
+  const status: JobStatus = { total: manifest.instances.length, stored: 0, failed: [] };
+  for (const i of manifest.instances) {
+    const st = states.get(i.sopInstanceUID);
+    if (st?.state === 'stored') status.stored++;
+    else if (st?.state === 'failed')
+      status.failed.push({
+        sopInstanceUID: i.sopInstanceUID,
+        reason: st.reason ?? 'network-failed',
+        ...(st.detail ? { detail: st.detail } : {}),
+      });
+  }
+  return status;
 }

@@ -8,7 +8,17 @@ import * as path from 'node:path';
  * holds hashes of folder names, never the names (they often are patients' names).
  */
 export interface WatchState {
-  folders: Record<string, { caseCode: string; done: boolean; attempts: number; lastAttempt?: number }>;
+  folders: Record<
+    string,
+    {
+      caseCode: string;
+      done: boolean;
+      attempts: number;
+      lastAttempt?: number;
+      /** Set while a send runs: still set on load means the last attempt was cut short (crash, kill). */
+      sending?: boolean;
+    }
+  >;
 }
 
 export interface WatchStore {
@@ -118,12 +128,15 @@ export async function watchFolder(
         pending++;
         continue;
       }
-      // A failed folder is tried again later; it does not hold a one-shot run open.
-      if (rec && rec.lastAttempt !== undefined && now - rec.lastAttempt < deps.retryMs) continue;
+      // A failed folder is tried again later; it does not hold a one-shot run open. One whose last attempt
+      // was cut short never failed: it carries on at once (the job resumes where it stopped).
+      if (rec && !rec.sending && rec.lastAttempt !== undefined && now - rec.lastAttempt < deps.retryMs)
+        continue;
       // The case code is fixed before the first attempt, so a restart resumes the same case.
       const entry = rec ?? { caseCode: deps.caseCodeFor(e.name), done: false, attempts: 0 };
       entry.attempts++;
       entry.lastAttempt = now;
+      entry.sending = true;
       state.folders[key] = entry;
       await deps.store.save(state);
       deps.onEvent?.({ kind: 'sending', folder: e.name, caseCode: entry.caseCode });
@@ -147,6 +160,7 @@ export async function watchFolder(
           message: (err as Error).message,
         });
       }
+      entry.sending = false;
       await deps.store.save(state);
     }
     if (opts.once && pending === 0) return;

@@ -1,5 +1,6 @@
 // DICOMweb client for the review service: STOW-RS (store) with retry, and QIDO-RS (confirm what it holds).
 // Plain node:http/node:https; every side effect (request functions, TLS, clock, sleep, random) is injectable.
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
@@ -263,6 +264,20 @@ interface AttemptOutcome {
   cause: { reason: ReasonCode; detail: string };
 }
 
+/**
+ * The PEM file Node added to its trust store at start-up (NODE_EXTRA_CA_CERTS). Unreadable: nothing added
+ * here, as Node itself did (it warned at start-up).
+ */
+function nodeExtraCerts(env: Record<string, string | undefined>): Buffer[] {
+  const file = env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  try {
+    return [fs.readFileSync(file)];
+  } catch {
+    return [];
+  }
+}
+
 export class StowClient {
   readonly base: URL;
   /** The base URL as it may be shown or written into a receipt. */
@@ -308,7 +323,8 @@ export class StowClient {
     }
     if (opts.ca !== undefined) {
       const extra = Array.isArray(opts.ca) ? opts.ca : [opts.ca];
-      this.ca = [...tls.rootCertificates, ...extra];
+      // Giving `ca` replaces Node's default list, which also holds NODE_EXTRA_CA_CERTS: keep those too.
+      this.ca = [...tls.rootCertificates, ...nodeExtraCerts(opts.env ?? {}), ...extra];
     }
     this.env = opts.env ?? {};
     this.t = {

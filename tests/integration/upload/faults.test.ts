@@ -2,10 +2,13 @@
 // holding exactly the manifest's instances, once each, byte-identical; retries re-send only what was not
 // confirmed.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Transform } from 'node:stream';
+import { parseJournal, type JournalEntry } from '../../../main/core/upload/journal';
+import type { Receipt } from '../../../main/core/upload/receipt';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
-import { expectServerHolds, run, testClient } from './helpers';
+import { expectServerHolds, readJournalText, run, testClient, without } from './helpers';
 import { CT_SMALL, generated, rm, writeJob, type BuiltJob } from './job-fixture';
 
 jest.setTimeout(30_000);
@@ -35,6 +38,11 @@ afterEach(async () => {
 });
 
 const sops = () => j.manifest.instances.map((i) => i.sopInstanceUID);
+/** The journal lines of one instance, without their times. */
+const journalOf = (sop: string): Array<Omit<JournalEntry, 't'>> =>
+  parseJournal(readJournalText(j))
+    .entries.filter((e) => e.sop === sop)
+    .map(({ t: _t, ...rest }) => rest);
 const sentCount = () => {
   const counts = new Map<string, number>();
   for (const r of proxy.seen('stow'))
@@ -156,6 +164,66 @@ describe('fault recovery (real Orthanc behind the fault proxy)', () => {
     expect(proxy.seen('stow')).toHaveLength(1);
     await expectServerHolds(server, new Map([...j.hashes].filter(([s]) => s !== failedSop)));
   });
+
+  it('409 Conflict whose DICOM JSON fails one instance (0xA900): that one failed with the reason, not retried; the rest stored', async () => {
+    proxy.setRules([
+      { on: 'stow', index: 0, fault: { kind: 'fail-parts', parts: [2], failureReason: 0xa900, status: 409 } },
+    ]);
+    const out = await run(j, testClient(server, proxy.dicomWebUrl), { parallel: 1 });
+    const stows = proxy.seen('stow');
+    const failedSop = stows[0].sops[2];
+    expect(stows[0].status).toBe(409);
+    // Not retried: one request only, and the failed instance went out exactly once.
+    expect(stows).toHaveLength(1);
+    expect(stows.flatMap((r) => r.sops).filter((s) => s === failedSop)).toHaveLength(1);
+    const detail = 'HTTP 409 Conflict, failure reason 0xA900 data set does not match SOP class';
+    expect(out).toMatchObject({ complete: false, stored: 5, sentThisRun: 5 });
+    expect(out.failed).toEqual([{ sopInstanceUID: failedSop, reason: 'server-rejected', detail }]);
+    expect(journalOf(failedSop)).toEqual([
+      { sop: failedSop, state: 'sending', attempt: 1 },
+      { sop: failedSop, state: 'failed', reason: 'server-rejected', attempt: 1, detail },
+    ]);
+    // The others are stored (journal and server); the failed one is not on Orthanc.
+    for (const s of sops().filter((x) => x !== failedSop))
+      expect(journalOf(s).map((e) => e.state)).toEqual(['sending', 'stored']);
+    await expectServerHolds(server, without(j.hashes, failedSop));
+  });
+
+  it.each([200, 202])(
+    'HTTP %i with a Warning Reason (0xB000) on one instance: stored once, the warning in journal and receipt',
+    async (status) => {
+      proxy.setRules([
+        { on: 'stow', index: 0, fault: { kind: 'warn-parts', parts: [3], warningReason: 0xb000, status } },
+      ]);
+      const out = await run(j, testClient(server, proxy.dicomWebUrl), { parallel: 1 });
+      const stows = proxy.seen('stow');
+      const warnedSop = stows[0].sops[3];
+      expect(stows.map((r) => r.status)).toEqual([status]);
+      expect(out).toMatchObject({ complete: true, stored: 6, failed: [] });
+      // Journal: the stored line carries the warning; no other instance has one.
+      expect(journalOf(warnedSop)).toEqual([
+        { sop: warnedSop, state: 'sending', attempt: 1 },
+        expect.objectContaining({ sop: warnedSop, state: 'stored', attempt: 1, warnings: [0xb000] }),
+      ]);
+      for (const s of sops().filter((x) => x !== warnedSop))
+        expect(journalOf(s).find((e) => e.state === 'stored')).not.toHaveProperty('warnings');
+      // Receipt: the acknowledgement of that instance names the warning, the others none.
+      expect(out.receipt).toBeDefined();
+      const receipt = JSON.parse(fs.readFileSync(out.receipt!.json, 'utf8')) as Receipt;
+      const acks = new Map(receipt.instances.map((i) => [i.sopInstanceUID, i.acknowledgement]));
+      expect(acks.get(warnedSop)).toMatchObject({
+        status: 'stored',
+        warnings: ['0xB000 coercion of data elements'],
+        confirmedBy: 'QIDO-RS',
+      });
+      for (const s of sops().filter((x) => x !== warnedSop))
+        expect(acks.get(s)).not.toHaveProperty('warnings');
+      expect(fs.readFileSync(path.join(j.dir, 'receipt.html'), 'utf8')).toContain(
+        'warning 0xB000 coercion of data elements',
+      );
+      await expectServerHolds(server, j.hashes);
+    },
+  );
 
   it('parts dropped on the way (200 that does not mention them): the unmentioned ones are re-sent', async () => {
     proxy.setRules([{ on: 'stow', index: 0, fault: { kind: 'drop-parts', parts: [0, 5] } }]);

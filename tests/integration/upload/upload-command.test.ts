@@ -9,12 +9,14 @@ import {
   type UploadJson,
 } from '../../../main/cli/upload-command';
 import { StowFatalError } from '../../../main/core/upload/stow-client';
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { startFaultProxy, type FaultProxy, type SeenRequest } from '../../support/fault-proxy';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
 import { expectServerHolds, FAST, without } from './helpers';
 import { generated, rm, tempDir, writeJob, type BuiltJob } from './job-fixture';
 
 jest.setTimeout(30_000);
+
+const MiB = 1024 * 1024;
 
 interface Captured extends CliIO {
   stdout: string;
@@ -123,12 +125,64 @@ describe('cleardisc upload', () => {
     await expectServerHolds(server, j.hashes);
   });
 
+  it('--batch-mb and --parallel take effect: requests of at most 1 MiB, 2 at once (1 with --parallel 1)', async () => {
+    // 6 files of ~400 KB: any 3 exceed 1 MiB, so a 1 MiB limit means 3 requests of 2 files each.
+    const j = writeJob(
+      Array.from({ length: 6 }, (_, i) => ({ data: generated(51, 1, i + 1, 400) })),
+      { caseCode: 'CD-CLI-0001' },
+    );
+    cleanup.push(j.dir);
+    caseRecord({ names: ['Doe^Jane'], ids: ['PID0001'] });
+    const sizes = j.manifest.instances.map((i) => i.bytes);
+    expect(Math.min(...sizes) * 3).toBeGreaterThan(MiB);
+    expect(Math.max(...sizes) * 2).toBeLessThan(MiB - 1024);
+    // Each STOW answer held back 300 ms, so two requests in flight must overlap at the proxy.
+    proxy.setRules([{ on: 'stow', index: 'all', fault: { kind: 'delay', ms: 300 } }]);
+    const slow: UploadCommandOverrides = { ...fast, client: { ...FAST, idleTimeoutMs: 10_000 } };
+    const upload = async (parallel: string) => {
+      const c = io(basicEnv());
+      const argv = [j.dir, '--to', proxy.dicomWebUrl, '--json', '--batch-mb', '1', '--parallel', parallel];
+      expect(await uploadCommand(argv, c, slow)).toBe(0);
+      expect(JSON.parse(c.stdout)).toMatchObject({ complete: true, stored: 6, failed: [] });
+    };
+    const bySop = new Map(j.manifest.instances.map((i) => [i.sopInstanceUID, i.bytes]));
+    const checkRequests = (stows: SeenRequest[]) => {
+      expect(stows.length).toBeGreaterThan(1);
+      for (const r of stows) {
+        expect(r.chunked).toBe(false);
+        expect(r.contentLength).toBeLessThanOrEqual(MiB);
+        expect(r.sops.reduce((a, s) => a + bySop.get(s)!, 0)).toBeLessThanOrEqual(MiB);
+      }
+      // Every instance went exactly once.
+      expect(stows.flatMap((r) => r.sops).sort()).toEqual([...bySop.keys()].sort());
+    };
+
+    await upload('2');
+    checkRequests(proxy.seen('stow'));
+    expect(proxy.seen('stow')).toHaveLength(3);
+    expect(proxy.maxConcurrent('stow')).toBe(2);
+    await expectServerHolds(server, j.hashes);
+
+    // The same folder again from scratch with --parallel 1: never two at once (the default is 2, so this
+    // fails if --parallel is ignored).
+    await server.reset();
+    for (const f of ['upload-journal.ndjson', 'receipt.json', 'receipt.html']) fs.rmSync(path.join(j.dir, f));
+    await proxy.stop();
+    proxy = await startFaultProxy(server.restUrl, [
+      { on: 'stow', index: 'all', fault: { kind: 'delay', ms: 300 } },
+    ]);
+    await upload('1');
+    checkRequests(proxy.seen('stow'));
+    expect(proxy.maxConcurrent('stow')).toBe(1);
+    await expectServerHolds(server, j.hashes);
+  });
+
   it('on a terminal: one updating progress line; plain text summary on stdout', async () => {
     const j = job(2);
     caseRecord({ names: ['Doe^Jane'], ids: [] });
     const c = io(basicEnv(), true);
     expect(await uploadCommand([j.dir, '--to', server.dicomWebUrl], c, fast)).toBe(0);
-    expect(c.stderr.startsWith('\rSending 0/2 images')).toBe(true);
+    expect(c.stderr.startsWith(`\r[${'-'.repeat(20)}]   0% Sending 0/2 images`)).toBe(true);
     expect(c.stderr.split('\n').filter(Boolean).length).toBe(1); // one line, rewritten with \r
     expect(c.stderr).toContain('\x1b[K');
     expect(c.stdout).toContain('All 2 images of 1 study are with the review service');

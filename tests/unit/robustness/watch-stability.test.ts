@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { watchFolder, type WatchState } from '../../../main/core/jobs/watch';
+import { keyOf, watchFolder, type WatchState } from '../../../main/core/jobs/watch';
 
 describe('watch: an export still being copied is not sent', () => {
   let tmp: string;
@@ -82,5 +82,73 @@ describe('watch: an export still being copied is not sent', () => {
       { once: true },
     );
     expect(sent).toEqual([]);
+  });
+
+  // A restart 10 s after the last attempt, retryMs 5 min: a failed folder waits, a cut-short one carries on.
+  const restart = async (previous: { sending?: boolean }) => {
+    const drop = path.join(tmp, 'drop');
+    fs.mkdirSync(path.join(drop, 'EXPORT-9'), { recursive: true });
+    fs.writeFileSync(path.join(drop, 'EXPORT-9', 'IM1'), Buffer.alloc(100, 1));
+    const key = keyOf('EXPORT-9');
+    let state: WatchState = {
+      folders: { [key]: { caseCode: 'CASE-9', done: false, attempts: 1, lastAttempt: 0, ...previous } },
+    };
+    const sent: string[] = [];
+    let clock = 10_000;
+    await watchFolder(
+      drop,
+      {
+        store: { load: async () => state, save: async (s) => void (state = JSON.parse(JSON.stringify(s))) },
+        send: async (_folder, caseCode) => (sent.push(caseCode), true),
+        caseCodeFor: () => 'NEW-CODE',
+        now: () => clock,
+        sleep: async () => void (clock += 1000),
+        stableMs: 2000,
+        pollMs: 1000,
+        retryMs: 5 * 60_000,
+      },
+      { once: true },
+    );
+    return { sent, entry: state.folders[key] };
+  };
+
+  it('after a crash mid-send, the cut-short folder is sent again at once, as the same case', async () => {
+    const { sent, entry } = await restart({ sending: true });
+    expect(sent).toEqual(['CASE-9']);
+    expect(entry).toEqual(expect.objectContaining({ done: true, attempts: 2, sending: false }));
+  });
+
+  it('a folder whose last attempt failed waits for the retry time', async () => {
+    const { sent, entry } = await restart({ sending: false });
+    expect(sent).toEqual([]);
+    expect(entry).toEqual(expect.objectContaining({ done: false, attempts: 1 }));
+  });
+
+  it('marks a folder as sending while its send runs, and clears the mark when it ends', async () => {
+    const drop = path.join(tmp, 'drop');
+    fs.mkdirSync(path.join(drop, 'EXPORT-7'), { recursive: true });
+    fs.writeFileSync(path.join(drop, 'EXPORT-7', 'IM1'), Buffer.alloc(100, 1));
+    const saved: Array<boolean | undefined> = [];
+    let clock = 0;
+    await watchFolder(
+      drop,
+      {
+        store: {
+          load: async () => ({ folders: {} }),
+          save: async (s) => void saved.push(Object.values(s.folders)[0]?.sending),
+        },
+        send: async () => {
+          throw new Error('connection refused');
+        },
+        caseCodeFor: () => 'CASE-7',
+        now: () => clock,
+        sleep: async () => void (clock += 1000),
+        stableMs: 2000,
+        pollMs: 1000,
+        retryMs: 60_000,
+      },
+      { once: true },
+    );
+    expect(saved).toEqual([true, false]);
   });
 });

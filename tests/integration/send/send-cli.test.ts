@@ -1,0 +1,171 @@
+// `cleardisc send` as a person or a script uses it, in-process against the real Orthanc behind a local HTTPS
+// front: without --case a stopped send resumes as the same case (nothing reaches the service twice under two
+// pseudonyms), --ca-file trusts a hospital's certificate, --json always prints one document, and progress is
+// a bar on a terminal and plain lines elsewhere.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../../main/cli/main';
+import type { UploadJson } from '../../../main/cli/upload-command';
+import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
+import { startOrthanc, type OrthancServer } from '../../support/orthanc';
+
+jest.setTimeout(60_000);
+
+const TLS = path.join(__dirname, '..', '..', 'fixtures', 'tls');
+
+async function send(argv: string[], env: Record<string, string>, isTTY = false) {
+  let out = '';
+  let err = '';
+  const code = await main(['send', ...argv], {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    env: { ...process.env, ...env },
+    isTTY,
+  });
+  return { code, out, err };
+}
+
+describe('cleardisc send from the command line', () => {
+  let orthanc: OrthancServer;
+  let front: https.Server;
+  let httpsUrl: string;
+  let tmp: string;
+  let disc: string;
+  let env: Record<string, string>;
+  const sockets = new Set<{ destroy(): void }>();
+
+  beforeAll(async () => {
+    orthanc = await startOrthanc();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-send-cli-'));
+    disc = path.join(tmp, 'disc');
+    // Study 1: three CT slices; study 2: two.
+    for (const [study, n] of [
+      [1, 3],
+      [2, 2],
+    ]) {
+      for (let i = 1; i <= n; i++)
+        writeFile(
+          disc,
+          `DICOM/ST${study}/IM${i}`,
+          buildInstance({
+            sopInstanceUID: testUid(600 + study, 1, i),
+            studyInstanceUID: testUid(600 + study),
+            seriesInstanceUID: testUid(600 + study, 1),
+            instanceNumber: i,
+            patientName: 'Resume^Rita',
+            patientId: 'RR-6060',
+          }),
+        );
+    }
+    // A TLS front for the real Orthanc, with a certificate no system trusts (like a hospital's own CA).
+    const target = new URL(orthanc.restUrl);
+    front = https.createServer(
+      {
+        key: fs.readFileSync(path.join(TLS, 'loopback.key')),
+        cert: fs.readFileSync(path.join(TLS, 'loopback.crt')),
+      },
+      (req, res) => {
+        const up = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: target.host },
+            agent: false,
+          },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
+        up.on('error', () => res.destroy());
+        req.pipe(up);
+      },
+    );
+    front.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    httpsUrl = `https://127.0.0.1:${(front.address() as net.AddressInfo).port}${new URL(orthanc.dicomWebUrl).pathname}`;
+    env = {
+      CLEARDISC_HOME: path.join(tmp, 'home'),
+      CLEARDISC_USER: orthanc.user,
+      CLEARDISC_PASSWORD: orthanc.password,
+    };
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    if (front) await new Promise((resolve) => front.close(resolve));
+    await orthanc?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('without --case: a stopped send prints one JSON document, and the next run carries on as the same case', async () => {
+    // No --ca-file: the certificate is not trusted, the upload stops before sending anything.
+    const stopped = await send([disc, '--to', httpsUrl, '--json'], env);
+    expect(stopped.code).toBe(1);
+    const doc = JSON.parse(stopped.out) as UploadJson;
+    expect(doc).toMatchObject({ complete: false, total: 5, stored: 0, receipt: null });
+    expect(doc.error).toMatch(/certificate/i);
+    expect(stopped.err.trim().split('\n').pop()).toMatch(/^cleardisc send: .*certificate/i);
+    const caseCode = path.basename(doc.job);
+    expect(caseCode).toMatch(/^CD-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    expect(await orthanc.instanceCount()).toBe(0);
+
+    // The same command with the hospital's certificate: the same case, its prepared images, all confirmed.
+    const ca = ['--ca-file', path.join(TLS, 'loopback.crt')];
+    const resumed = await send([disc, '--to', httpsUrl, ...ca, '--json'], env);
+    expect(resumed.err).toContain(`These images were started before as case ${caseCode}`);
+    expect(resumed.err).toContain(`Resuming case ${caseCode}`);
+    expect(resumed.code).toBe(0);
+    const done = JSON.parse(resumed.out) as UploadJson;
+    expect(done).toMatchObject({ job: doc.job, complete: true, total: 5, stored: 5, failed: [] });
+    expect(done.error).toBeUndefined();
+    expect(await orthanc.instanceCount()).toBe(5);
+
+    // Once more: still that case, still five images at the service (not ten under a second pseudonym).
+    const again = await send([disc, '--to', httpsUrl, ...ca, '--json'], env);
+    expect(again.code).toBe(0);
+    expect((JSON.parse(again.out) as UploadJson).job).toBe(doc.job);
+    expect(await orthanc.instanceCount()).toBe(5);
+
+    // Another selection of the same disc is another case.
+    const one = await send([disc, '--to', httpsUrl, ...ca, '--study', testUid(601), '--json'], env);
+    expect(one.code).toBe(0);
+    expect(one.err).not.toContain('started before');
+    expect(path.basename((JSON.parse(one.out) as UploadJson).job)).not.toBe(caseCode);
+    expect(await orthanc.instanceCount()).toBe(8);
+
+    // What send remembers names no patient and no original UID.
+    const memory = path.join(env.CLEARDISC_HOME, 'send');
+    const remembered = fs
+      .readdirSync(memory)
+      .map((f) => f + fs.readFileSync(path.join(memory, f), 'utf8'))
+      .join('');
+    for (const secret of ['Rita', 'RR-6060', testUid(601), testUid(602)])
+      expect(remembered).not.toContain(secret);
+  });
+
+  it('on a terminal: a bar for preparing and for sending, each on its own updating line', async () => {
+    const c = await send([disc, '--to', orthanc.dicomWebUrl, '--case', 'TTY-BAR'], env, true);
+    expect(c.code).toBe(0);
+    expect(c.err).toContain(`\r[${'#'.repeat(20)}] 100% Removing personal information: 5/5 images\x1b[K\n`);
+    expect(c.err).toMatch(/\r\[[#-]{20}\] +\d+% Sending \d\/5 images/);
+    expect(c.err).toContain('Done: 5/5 images sent.');
+    expect(c.out).toContain('All 5 images of 2 studies are with the review service');
+  });
+
+  it('not on a terminal: plain lines, no bar and no carriage returns', async () => {
+    const c = await send([disc, '--to', orthanc.dicomWebUrl, '--case', 'PLAIN-LINES'], env);
+    expect(c.code).toBe(0);
+    expect(c.err).not.toContain('\r');
+    expect(c.err).not.toContain('[#');
+    expect(c.err).toMatch(/^Removing personal information: \d\/5 images/m);
+    expect(c.err).toMatch(/^Sending 0\/5 images/m);
+    expect(c.err).toMatch(/^Done: 5\/5 images sent\.$/m);
+  });
+});
