@@ -67,6 +67,8 @@ export interface Manifest {
   createdAt: string;
   tool: string;
   options: DeidOptions;
+  /** Hash of the images chosen and the options (see planKey): tells a resumable job from another choice. */
+  planKey?: string;
   /** CID 7050 codes of what was really applied (113100 first). */
   methodCodes: string[];
   instances: ManifestInstance[];

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { runUpload } from '../core/jobs/upload';
 import { completedJob, defaultJobDir, sendKey, sendMemory } from '../core/jobs/job-folder';
 import type { ScanResult } from '../core/scan/scan';
+import { makePlan, planKey } from '../core/deid/plan';
 import { randomCaseCode } from '../core/deid/case-record';
 import { UploadInputError } from '../core/upload/manifest';
 import type { StowAuth } from '../core/upload/stow-client';
@@ -35,10 +36,10 @@ export async function sendOne(
   to: string,
   auth: StowAuth,
   io: CliIO,
-  extra: { ca?: Buffer; scanned?: ScanResult; progress?: Progress } = {},
+  extra: { ca?: Buffer; scanned?: ScanResult; progress?: Progress; fresh?: boolean } = {},
 ): Promise<UploadOutcome> {
   const progress = extra.progress ?? createProgress(io);
-  if (await completedJob(a.out, a.caseCode)) {
+  if (!extra.fresh && (await completedJob(a.out, a.caseCode))) {
     io.err(`Resuming case ${a.caseCode}: the images were already prepared in ${a.out}.\n`);
   } else {
     io.err(`Case ${a.caseCode}: reading the disc and removing personal information (job folder ${a.out})…\n`);
@@ -115,11 +116,30 @@ export async function sendCommand(argv: string[], io: CliIO): Promise<number> {
     scanned = await scanSource(args.source, progress);
     caseCode = await caseForSource(scanned, args, values.to, io);
   }
-  const out = path.resolve(values.out ?? defaultJobDir(caseCode, io.env));
+  let out = path.resolve(values.out ?? defaultJobDir(caseCode, io.env));
+  let fresh = false;
+  const prepared = await completedJob(out, caseCode);
+  if (prepared?.planKey) {
+    // Prepared before for this case: the same images and options resume; another choice (a second study
+    // sent later under the same case code) is a job of its own, never silently the old one.
+    scanned ??= await scanSource(args.source, progress).catch((err: unknown) => {
+      if (err instanceof UsageError) return undefined; // the disc is gone: resume what was prepared
+      throw err;
+    });
+    const plan =
+      scanned && makePlan(scanned, { studies: args.studies, includeBurnedIn: args.includeBurnedIn });
+    if (plan && planKey(plan, args.options) !== prepared.planKey) {
+      if (values.out === undefined) out = `${out}-${planKey(plan, args.options).slice(0, 8)}`;
+      else {
+        fresh = true;
+        io.err(`${out} holds images prepared from another choice; they are prepared again.\n`);
+      }
+    }
+  }
   const a = { ...args, caseCode, out };
   let outcome: UploadOutcome;
   try {
-    outcome = await sendOne(a, values.to, auth, io, { ca, scanned, progress });
+    outcome = await sendOne(a, values.to, auth, io, { ca, scanned, progress, fresh });
   } catch (err) {
     if (!values.json || err instanceof UsageError) throw err;
     io.out(JSON.stringify(await stoppedJson(out, err), null, 2) + '\n');

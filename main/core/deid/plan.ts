@@ -1,4 +1,5 @@
-import type { ManifestExclusion } from '../../../shared/deid-types';
+import { createHash } from 'node:crypto';
+import { DEFAULT_DEID_OPTIONS, type DeidOptions, type ManifestExclusion } from '../../../shared/deid-types';
 import type { ScanResult } from '../scan/scan';
 import type { IndexedInstance } from '../scan/instance';
 import { isEncapsulatedDocument } from '../scan/burned-in';
@@ -36,4 +37,18 @@ export function makePlan(scan: ScanResult, choices: PlanChoices = {}): DeidPlan 
     else include.push(i);
   }
   return { root: scan.root, include, excluded, all: scan.instances };
+}
+
+/**
+ * What a de-identification will produce, as a short hash: the source images chosen (original SOP Instance UIDs)
+ * and the options. Recorded in the manifest so a later run can tell "the same job, resume it" from "other images
+ * for the same case". A hash, so no original UID is written in the job folder.
+ */
+export function planKey(plan: DeidPlan, options: Partial<DeidOptions> = {}, pixelsCleaned = false): string {
+  const all = { ...DEFAULT_DEID_OPTIONS, ...options };
+  const h = createHash('sha256');
+  for (const uid of [...new Set(plan.include.map((i) => i.sopInstanceUID))].sort())
+    h.update(uid).update('\n');
+  const opts = (Object.keys(all) as (keyof DeidOptions)[]).sort().map((k) => [k, all[k]]);
+  return h.update(JSON.stringify({ opts, pixelsCleaned })).digest('hex').slice(0, 16);
 }

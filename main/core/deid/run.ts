@@ -22,7 +22,7 @@ import { newCaseRecord, randomCaseCode, type RandomBytes, type RecordStore } fro
 import { collectIdentity, mergeIdentity, type CollectedIdentity } from './collect-identity';
 import { methodCodes } from './options';
 import type { ProfileOption } from './profile/profile';
-import type { DeidPlan } from './plan';
+import { planKey, type DeidPlan } from './plan';
 import { deidentifyHeader } from './transform';
 import { createUidMapper } from './uid-map';
 import { writeInstance } from './write-instance';
@@ -226,6 +226,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     createdAt: deps.now().toISOString(),
     tool: `${TOOL_NAME} ${TOOL_VERSION}`,
     options,
+    planKey: planKey(plan, options, Boolean(deps.pixelsCleaned)),
     methodCodes: [], // the union over the instances written, set at the end
     instances: [],
     excluded,

@@ -168,4 +168,36 @@ describe('cleardisc send from the command line', () => {
     expect(c.err).toMatch(/^Sending 0\/5 images/m);
     expect(c.err).toMatch(/^Done: 5\/5 images sent\.$/m);
   });
+
+  it('the same --case for another study later: a job of its own, sent, not the earlier one resumed', async () => {
+    const start = await orthanc.instanceCount();
+    const first = await send(
+      [disc, '--to', orthanc.dicomWebUrl, '--case', 'SAME-1', '--study', testUid(601), '--json'],
+      env,
+    );
+    expect(first.code).toBe(0);
+    const firstJob = (JSON.parse(first.out) as UploadJson).job;
+    expect(firstJob).toBe(path.join(env.CLEARDISC_HOME, 'jobs', 'SAME-1'));
+    expect(await orthanc.instanceCount()).toBe(start + 3);
+
+    const second = await send(
+      [disc, '--to', orthanc.dicomWebUrl, '--case', 'SAME-1', '--study', testUid(602), '--json'],
+      env,
+    );
+    expect(second.code).toBe(0);
+    expect(second.err).not.toContain('Resuming');
+    const secondDoc = JSON.parse(second.out) as UploadJson;
+    expect(secondDoc.job).toMatch(new RegExp(`${firstJob}-[0-9a-f]{8}$`));
+    expect(secondDoc).toMatchObject({ complete: true, total: 2, stored: 2 });
+    expect(await orthanc.instanceCount()).toBe(start + 5);
+
+    // Each choice resumes its own job.
+    const again = await send(
+      [disc, '--to', orthanc.dicomWebUrl, '--case', 'SAME-1', '--study', testUid(602), '--json'],
+      env,
+    );
+    expect(again.err).toContain('Resuming case SAME-1');
+    expect((JSON.parse(again.out) as UploadJson).job).toBe(secondDoc.job);
+    expect(await orthanc.instanceCount()).toBe(start + 5);
+  });
 });
