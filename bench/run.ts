@@ -29,6 +29,10 @@ function runOnce(task: string, args: string[], env: Record<string, string> = {})
   return JSON.parse(out.trim().split('\n').pop()!) as Measured;
 }
 
+function flushDirtyPages(): void {
+  if (process.platform !== 'win32') execFileSync('sync', [], { stdio: 'ignore' });
+}
+
 /** Median time of `n` runs (each starting from a clean output), with the highest peak memory seen. */
 function run(
   task: string,
@@ -39,6 +43,9 @@ function run(
     const results: Measured[] = [];
     for (let i = 0; i < (opts.n ?? 3); i++) {
       await opts.before?.();
+      // Every task starts with no dirty pages of an earlier one: otherwise the disk is still writing the
+      // previous task's output back while this one runs (and syncs), and the order of tasks decides the figures.
+      flushDirtyPages();
       results.push(runOnce(task, args, opts.env));
     }
     results.sort((a, b) => a.ms - b.ms);

@@ -15,6 +15,7 @@ import { makePlan } from '../../../main/core/deid/plan';
 import { deidentify } from '../../../main/core/deid/run';
 import { fileRecordStore } from '../../../main/core/deid/case-record';
 import { dciodvfy, newErrors } from '../../support/dciodvfy';
+import { buildInstance, testUid } from '../../fixtures/build-dicom';
 import {
   encapsulated,
   encodeRaw,
@@ -334,5 +335,24 @@ describe('writeInstance round trips of unusual encodings', () => {
     expect(h.bytesRead).toBeLessThan(file.length);
     const { src, dst } = await roundTrip(`big-${n}`, file);
     await expectSameContent(src, dst);
+  });
+
+  it('a file bigger than the 32 MB early-writeback step streams through unchanged, byte for byte', async () => {
+    // 4,608 × 4,608 × 16 bits: 40.5 MB of pixels, so the background writeback runs while the file is written.
+    const pixels = new Uint8Array(4608 * 4608 * 2);
+    for (let i = 0; i < pixels.length; i += 4093) pixels[i] = i & 0xff;
+    const bytes = buildInstance({
+      sopInstanceUID: testUid(77, 1, 1),
+      studyInstanceUID: testUid(77),
+      seriesInstanceUID: testUid(77, 1),
+      rows: 4608,
+      columns: 4608,
+      pixels,
+    });
+    const { src, dst, w } = await roundTrip('big', Buffer.from(bytes));
+    expect(w.bytes).toBe(fs.statSync(dst).size);
+    expect(w.sha256).toBe(createHash('sha256').update(fs.readFileSync(dst)).digest('hex'));
+    expect(await pixelSha(dst)).toBe(await pixelSha(src));
+    expect(fs.existsSync(`${dst}.partial`)).toBe(false);
   });
 });
