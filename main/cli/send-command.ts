@@ -12,11 +12,20 @@ import type { UploadOutcome } from '../core/upload/upload-job';
 import { parseServiceUrl, ServiceUrlError } from '../core/upload/service-url';
 import { DEID_ARG_OPTIONS, readDeidArgs, runDeid, scanSource, type DeidArgs } from './deid-command';
 import { createProgress, type Progress } from './progress';
-import { progressPrinter, readAuth, readCaFile, renderOutcome, stoppedJson, toJson } from './upload-command';
+import {
+  BATCH_ARG_OPTIONS,
+  progressPrinter,
+  readAuth,
+  readBatchArgs,
+  readCaFile,
+  renderOutcome,
+  stoppedJson,
+  toJson,
+} from './upload-command';
 import { UsageError, type CliIO } from './io';
 
 export const SEND_USAGE =
-  'cleardisc send <source> --to <dicomweb-base-url> [--case CODE] [--out DIR] [--study UID]... [--include-burned-in] [--option NAME=on|off]... [--token-file F] [--ca-file F] [--json]';
+  'cleardisc send <source> --to <dicomweb-base-url> [--case CODE] [--out DIR] [--study UID]... [--include-burned-in] [--option NAME=on|off]... [--token-file F] [--ca-file F] [--batch-mb N] [--parallel N] [--json]';
 
 export function checkServiceUrl(url: string): void {
   try {
@@ -36,7 +45,14 @@ export async function sendOne(
   to: string,
   auth: StowAuth,
   io: CliIO,
-  extra: { ca?: Buffer; scanned?: ScanResult; progress?: Progress; fresh?: boolean } = {},
+  extra: {
+    ca?: Buffer;
+    scanned?: ScanResult;
+    progress?: Progress;
+    fresh?: boolean;
+    batchMaxBytes?: number;
+    parallel?: number;
+  } = {},
 ): Promise<UploadOutcome> {
   const progress = extra.progress ?? createProgress(io);
   if (!extra.fresh && (await completedJob(a.out, a.caseCode))) {
@@ -56,6 +72,8 @@ export async function sendOne(
       auth,
       ca: extra.ca,
       env: io.env,
+      batchMaxBytes: extra.batchMaxBytes,
+      parallel: extra.parallel,
       onProgress: upload.onProgress,
     });
   } catch (err) {
@@ -100,6 +118,7 @@ export async function sendCommand(argv: string[], io: CliIO): Promise<number> {
       to: { type: 'string' },
       'token-file': { type: 'string' },
       'ca-file': { type: 'string' },
+      ...BATCH_ARG_OPTIONS,
     },
     allowPositionals: true,
   });
@@ -107,6 +126,7 @@ export async function sendCommand(argv: string[], io: CliIO): Promise<number> {
   checkServiceUrl(values.to);
   const auth = await readAuth(io.env, values['token-file'], io);
   const ca = await readCaFile(values['ca-file']);
+  const batch = readBatchArgs(values);
   // Checked before anything is read (the case code may come from the disc's contents below).
   const args = readDeidArgs({ ...values, out: values.out ?? '' }, positionals, SEND_USAGE);
   const progress = createProgress(io);
@@ -139,7 +159,7 @@ export async function sendCommand(argv: string[], io: CliIO): Promise<number> {
   const a = { ...args, caseCode, out };
   let outcome: UploadOutcome;
   try {
-    outcome = await sendOne(a, values.to, auth, io, { ca, scanned, progress, fresh });
+    outcome = await sendOne(a, values.to, auth, io, { ca, scanned, progress, fresh, ...batch });
   } catch (err) {
     if (!values.json || err instanceof UsageError) throw err;
     io.out(JSON.stringify(await stoppedJson(out, err), null, 2) + '\n');

@@ -42,6 +42,23 @@ function positiveNumber(
   return n;
 }
 
+/** `--batch-mb` (MB of images per request) and `--parallel` (requests at once), shared by upload and send. */
+export const BATCH_ARG_OPTIONS = {
+  'batch-mb': { type: 'string' },
+  parallel: { type: 'string' },
+} as const;
+
+export function readBatchArgs(values: { 'batch-mb'?: string; parallel?: string }): {
+  batchMaxBytes?: number;
+  parallel?: number;
+} {
+  const batchMb = positiveNumber('batch-mb', values['batch-mb'], { max: 4096 });
+  return {
+    batchMaxBytes: batchMb !== undefined ? Math.round(batchMb * 1024 * 1024) : undefined,
+    parallel: positiveNumber('parallel', values.parallel, { integer: true, max: 16 }),
+  };
+}
+
 export async function readAuth(
   env: CliIO['env'],
   tokenFile: string | undefined,
@@ -222,8 +239,7 @@ export async function uploadCommand(
       to: { type: 'string' },
       'token-file': { type: 'string' },
       'ca-file': { type: 'string' },
-      'batch-mb': { type: 'string' },
-      parallel: { type: 'string' },
+      ...BATCH_ARG_OPTIONS,
       json: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -236,8 +252,7 @@ export async function uploadCommand(
     if (err instanceof ServiceUrlError) throw new UsageError(err.message);
     throw err;
   }
-  const batchMb = positiveNumber('batch-mb', values['batch-mb'], { max: 4096 });
-  const parallel = positiveNumber('parallel', values.parallel, { integer: true, max: 16 });
+  const { batchMaxBytes, parallel } = readBatchArgs(values);
   const auth = await readAuth(io.env, values['token-file'], io);
   const ca = await readCaFile(values['ca-file']);
 
@@ -251,7 +266,7 @@ export async function uploadCommand(
       auth,
       ca,
       env: io.env,
-      batchMaxBytes: batchMb !== undefined ? Math.round(batchMb * 1024 * 1024) : undefined,
+      batchMaxBytes,
       batchMaxFiles: overrides.batchMaxFiles,
       parallel,
       idleTimeoutMs: overrides.idleTimeoutMs,

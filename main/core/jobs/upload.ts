@@ -8,7 +8,7 @@ import { StowClient, type StowAuth, type StowClientOptions } from '../upload/sto
 import { uploadJob, type UploadJobDeps, type UploadOutcome } from '../upload/upload-job';
 import { nodeUploadFs, type UploadFs, type VerifyFn } from '../upload/types';
 import { buildIdentityTokens, type IdentityTokens } from '../verify/identity-tokens';
-import { verifyFile } from '../verify/second-lock';
+import { verifyBuffer, verifyFile } from '../verify/second-lock';
 
 export interface RunUploadOptions {
   jobDir: string;
@@ -36,8 +36,8 @@ export interface RunUploadOptions {
 
 /** The second lock as the upload's pre-send check: any identity token found → held back. */
 export function secondLockVerify(tokens: IdentityTokens): VerifyFn {
-  return async (file) => {
-    const r = await verifyFile(file, tokens);
+  return async (file, bytes) => {
+    const r = bytes ? verifyBuffer(bytes, tokens) : await verifyFile(file, tokens);
     if (r.ok) return { ok: true };
     const reason: ReasonCode = r.error ? 'verify-failed' : 'identity-found';
     return { ok: false, reason };

@@ -43,7 +43,11 @@ export const nodeUploadFs: UploadFs = {
 };
 
 /** The pre-send check of one file (the second lock again, with the case's identity tokens). */
-export type VerifyFn = (file: string) => Promise<{ ok: boolean; reason?: string }>;
+/**
+ * The pre-send identity check of one file. `bytes`, when given, is the whole file as just read (and hashed)
+ * by the caller: checked as it is, so the file is read once.
+ */
+export type VerifyFn = (file: string, bytes?: Buffer) => Promise<{ ok: boolean; reason?: string }>;
 
 /** What happened to one instance, as the upload reports it. */
 export type InstanceResult =

@@ -42,7 +42,7 @@ export interface UploadJobDeps {
   onProgress?: (p: UploadProgress) => void;
   /** Each instance as it settles (stored or failed). */
   onInstance?: (r: InstanceResult) => void;
-  /** Limits of one STOW request. Defaults 50 files and 64 MiB (a bigger single file goes alone). */
+  /** Limits of one STOW request. Defaults 100 files and 64 MiB (a bigger single file goes alone). */
   batchMaxFiles?: number;
   batchMaxBytes?: number;
   /** Requests in flight at once. Default 2. */
@@ -85,6 +85,8 @@ export interface UploadOutcome {
 }
 
 const MiB = 1024 * 1024;
+
+const READ_WHOLE_LIMIT = 16 * MiB;
 
 async function sha256OfFile(fs: UploadFs, file: string): Promise<string> {
   const h = createHash('sha256');
@@ -142,7 +144,7 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
   const fs = deps.fs ?? nodeUploadFs;
   const now = deps.now ?? (() => new Date());
   const clock = deps.clock ?? (() => performance.now());
-  const maxFiles = Math.max(1, deps.batchMaxFiles ?? 50);
+  const maxFiles = Math.max(1, deps.batchMaxFiles ?? 100);
   const maxBytes = Math.max(1, deps.batchMaxBytes ?? 64 * MiB);
   const parallel = Math.max(1, deps.parallel ?? 2);
   const interval = deps.progressIntervalMs ?? 250;
@@ -261,6 +263,7 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       detail,
     });
     if (!w.abs) return fail('outside-root', 'manifest path points outside the job folder');
+    let bytes: Buffer | undefined;
     try {
       const real = await fs.realpath(w.abs);
       if (!isInside(realRoot, real))
@@ -269,7 +272,11 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       if (!st.isFile()) return fail('unreadable', 'not a regular file');
       if (st.size !== w.inst.bytes)
         return fail('verify-failed', 'file size differs from the manifest: changed since de-identification');
-      if ((await sha256OfFile(fs, real)) !== w.inst.sha256.toLowerCase()) {
+      // Files up to 16 MiB (nearly every CT, MR or X-ray image) are read once: hashed, then searched by the
+      // second lock from the same bytes.
+      if (st.size <= READ_WHOLE_LIMIT) bytes = await fs.readFile(real);
+      const sha = bytes ? createHash('sha256').update(bytes).digest('hex') : await sha256OfFile(fs, real);
+      if (sha !== w.inst.sha256.toLowerCase()) {
         return fail('verify-failed', 'SHA-256 differs from the manifest: changed since de-identification');
       }
     } catch (err) {
@@ -278,7 +285,7 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     }
     let v: { ok: boolean; reason?: string };
     try {
-      v = await deps.verify(w.abs);
+      v = await deps.verify(w.abs, bytes);
     } catch {
       return fail('verify-failed', 'the pre-upload identity check could not run');
     }
@@ -298,22 +305,41 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     maxBytes,
   );
 
-  const sendBatch = async (index: number) => {
-    const batch = batches[index].map((b) => b.w);
-    // Checks for the whole batch first, so a held-back file is journaled before anything is sent.
-    const ready: StowInstance[] = [];
-    const held: InstanceResult[] = [];
-    for (const w of batch) {
-      const r = await precheck(w);
-      if (r) held.push(r);
-      else
-        ready.push({
-          sopInstanceUID: w.inst.sopInstanceUID,
-          path: w.abs!,
-          bytes: w.inst.bytes,
-          sha256: w.inst.sha256,
-        });
+  // Checks for a whole batch before any of it is sent, so a held-back file is journaled first. A batch's
+  // checks start while earlier batches are still on the wire (see sendBatch): reading, hashing and searching
+  // the next files overlaps the network and the server instead of adding to them.
+  const checked = new Map<number, Promise<{ ready: StowInstance[]; held: InstanceResult[] }>>();
+  const check = (index: number) => {
+    let p = checked.get(index);
+    if (!p && index < batches.length) {
+      p = (async () => {
+        const ready: StowInstance[] = [];
+        const held: InstanceResult[] = [];
+        for (const { w } of batches[index]) {
+          if (fatal || signal.aborted) break;
+          const r = await precheck(w);
+          if (r) held.push(r);
+          else
+            ready.push({
+              sopInstanceUID: w.inst.sopInstanceUID,
+              path: w.abs!,
+              bytes: w.inst.bytes,
+              sha256: w.inst.sha256,
+            });
+        }
+        return { ready, held };
+      })();
+      p.catch(() => undefined); // awaited by the batch's sender; never left to reject unobserved
+      checked.set(index, p);
     }
+    return p;
+  };
+
+  const sendBatch = async (index: number) => {
+    const { ready, held } = (await check(index))!;
+    checked.delete(index);
+    // The batch this worker will most likely take next: checked while this one is sent.
+    if (!fatal && !signal.aborted) void check(index + parallel);
     if (held.length) {
       await journal.append(held.map(toEntry));
       held.forEach(settle);

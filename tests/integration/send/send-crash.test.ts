@@ -84,7 +84,18 @@ describe('cleardisc send: one command from disc to review service, surviving a k
       { on: 'stow', index: 'all', fault: { kind: 'stall', ms: 120_000 } },
     ]);
     try {
-      const argv = [BIN, 'send', disc, '--to', proxy.dicomWebUrl, '--case', 'SEND-KILL', '--json'];
+      const argv = [
+        BIN,
+        'send',
+        disc,
+        '--to',
+        proxy.dicomWebUrl,
+        '--case',
+        'SEND-KILL',
+        '--batch-mb',
+        '2',
+        '--json',
+      ];
       const child = spawn(process.execPath, argv, {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,7 +144,7 @@ describe('cleardisc send: one command from disc to review service, surviving a k
       const journalBytes = fs.statSync(journalFile).size;
       const requestsBefore = proxy.requests.length;
       const again = await runBin(
-        ['send', disc, '--to', proxy.dicomWebUrl, '--case', 'SEND-KILL', '--json'],
+        ['send', disc, '--to', proxy.dicomWebUrl, '--case', 'SEND-KILL', '--batch-mb', '2', '--json'],
         env,
       );
       expect(again.code).toBe(0);
