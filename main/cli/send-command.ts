@@ -1,3 +1,4 @@
+import * as fsp from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -5,7 +6,8 @@ import { runUpload } from '../core/jobs/upload';
 import { completedJob, defaultJobDir, sendKey, sendMemory } from '../core/jobs/job-folder';
 import type { ScanResult } from '../core/scan/scan';
 import { makePlan, planKey } from '../core/deid/plan';
-import { randomCaseCode } from '../core/deid/case-record';
+import { defaultRecordDir, fileRecordStore, randomCaseCode } from '../core/deid/case-record';
+import { DEFAULT_DEID_OPTIONS } from '../../shared/deid-types';
 import { UploadInputError } from '../core/upload/manifest';
 import type { StowAuth } from '../core/upload/stow-client';
 import type { UploadOutcome } from '../core/upload/upload-job';
@@ -95,7 +97,14 @@ async function caseForSource(scanned: ScanResult, a: DeidArgs, to: string, io: C
     [
       ...scanned.instances.map((i) => i.sopInstanceUID),
       // What is chosen is part of what is sent: another selection of the same disc is another case.
-      JSON.stringify({ studies: [...a.studies].sort(), burnedIn: a.includeBurnedIn, options: a.options }),
+      // Options as they take effect (defaults filled in, keys in order): flag order must not make a new case.
+      JSON.stringify({
+        studies: [...new Set(a.studies)].sort(),
+        burnedIn: a.includeBurnedIn,
+        options: Object.entries({ ...DEFAULT_DEID_OPTIONS, ...a.options }).sort(([x], [y]) =>
+          x < y ? -1 : 1,
+        ),
+      }),
     ],
     to,
   );
@@ -108,6 +117,13 @@ async function caseForSource(scanned: ScanResult, a: DeidArgs, to: string, io: C
   const code = fresh();
   await memory.remember(key, code);
   return code;
+}
+
+/** Job folders of the same case made for other choices of images (`<job>-<plan>` beside `<job>`). */
+async function otherJobsOf(job: string): Promise<string[]> {
+  const base = path.basename(job);
+  const entries = await fsp.readdir(path.dirname(job)).catch(() => [] as string[]);
+  return entries.filter((e) => e.startsWith(`${base}-`) && /^[0-9a-f]{8}$/.test(e.slice(base.length + 1)));
 }
 
 export async function sendCommand(argv: string[], io: CliIO): Promise<number> {
@@ -143,16 +159,27 @@ export async function sendCommand(argv: string[], io: CliIO): Promise<number> {
     // Prepared before for this case: the same images and options resume; another choice (a second study
     // sent later under the same case code) is a job of its own, never silently the old one.
     scanned ??= await scanSource(args.source, progress).catch((err: unknown) => {
-      if (err instanceof UsageError) return undefined; // the disc is gone: resume what was prepared
+      if (err instanceof UsageError) return undefined; // the disc is gone
       throw err;
     });
     const plan =
       scanned && makePlan(scanned, { studies: args.studies, includeBurnedIn: args.includeBurnedIn });
-    if (plan && planKey(plan, args.options) !== prepared.planKey) {
-      if (values.out === undefined) out = `${out}-${planKey(plan, args.options).slice(0, 8)}`;
-      else {
-        fresh = true;
-        io.err(`${out} holds images prepared from another choice; they are prepared again.\n`);
+    const secret = (await fileRecordStore(defaultRecordDir(io.env)).load(caseCode))?.secret;
+    if (!plan || plan.include.length === 0 || !secret) {
+      // Nothing on the source to compare with (disc taken out, empty mount point): resume only when no other
+      // choice of this case was prepared, so there is no doubt which job is meant.
+      if (values.out === undefined && (await otherJobsOf(out)).length)
+        throw new UsageError(
+          `case ${caseCode} has more than one prepared job; put the disc back in, or name the job folder with --out`,
+        );
+    } else {
+      const key = planKey(plan, secret, args.options);
+      if (key !== prepared.planKey) {
+        if (values.out === undefined) out = `${out}-${key.slice(0, 8)}`;
+        else {
+          fresh = true;
+          io.err(`${out} holds images prepared from another choice; they are prepared again.\n`);
+        }
       }
     }
   }

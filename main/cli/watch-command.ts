@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomCaseCode, isValidCaseCode } from '../core/deid/case-record';
@@ -66,6 +67,15 @@ export async function watchCommand(
             const t = setTimeout(resolve, ms);
             signal?.addEventListener('abort', () => (clearTimeout(t), resolve()));
           }),
+        self: { pid: process.pid, host: os.hostname(), bootedAt: Date.now() - os.uptime() * 1000 },
+        isAlive: (pid) => {
+          try {
+            process.kill(pid, 0); // signal 0: only asks whether the process exists
+            return true;
+          } catch (err) {
+            return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+          }
+        },
         stableMs: seconds(values['stable-seconds'], 30),
         pollMs: seconds(values['poll-seconds'], 5),
         retryMs: 5 * 60 * 1000,
@@ -73,21 +83,27 @@ export async function watchCommand(
           (values['case-from-folder-name'] ? caseFromName(name) : undefined) ??
           randomCaseCode((n) => randomBytes(n)),
         send: async (folder, caseCode) => {
-          const outcome = await sendOne(
-            {
-              source: folder,
-              out: defaultJobDir(caseCode, io.env),
-              caseCode,
-              studies: [],
-              includeBurnedIn: Boolean(values['include-burned-in']),
-              options: {},
-            },
-            values.to!,
-            auth,
-            io,
-            { ca },
-          );
-          return outcome.complete;
+          try {
+            const outcome = await sendOne(
+              {
+                source: folder,
+                out: defaultJobDir(caseCode, io.env),
+                caseCode,
+                studies: [],
+                includeBurnedIn: Boolean(values['include-burned-in']),
+                options: {},
+              },
+              values.to!,
+              auth,
+              io,
+              { ca },
+            );
+            return outcome.complete;
+          } catch (err) {
+            // Messages may quote the export's path, and exports are often named after the patient.
+            const message = (err as Error).message.split(folder).join('the export folder');
+            throw new Error(message.split(path.basename(folder)).join('the export folder'), { cause: err });
+          }
         },
         // Folder names are not printed: clinics often name exports after the patient.
         onEvent: (e) => {

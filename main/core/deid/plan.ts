@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { DEFAULT_DEID_OPTIONS, type DeidOptions, type ManifestExclusion } from '../../../shared/deid-types';
 import type { ScanResult } from '../scan/scan';
 import type { IndexedInstance } from '../scan/instance';
@@ -40,13 +40,19 @@ export function makePlan(scan: ScanResult, choices: PlanChoices = {}): DeidPlan 
 }
 
 /**
- * What a de-identification will produce, as a short hash: the source images chosen (original SOP Instance UIDs)
- * and the options. Recorded in the manifest so a later run can tell "the same job, resume it" from "other images
- * for the same case". A hash, so no original UID is written in the job folder.
+ * What a de-identification will produce, as a short keyed hash: the source images chosen (original SOP Instance
+ * UIDs) and the options. Recorded in the manifest so a later run can tell "the same job, resume it" from "other
+ * images for the same case". Keyed with the case's secret (HMAC), like the UID map: whoever holds the original
+ * study cannot recompute it to link the pseudonymous output back to the patient.
  */
-export function planKey(plan: DeidPlan, options: Partial<DeidOptions> = {}, pixelsCleaned = false): string {
+export function planKey(
+  plan: DeidPlan,
+  secretHex: string,
+  options: Partial<DeidOptions> = {},
+  pixelsCleaned = false,
+): string {
   const all = { ...DEFAULT_DEID_OPTIONS, ...options };
-  const h = createHash('sha256');
+  const h = createHmac('sha256', Buffer.from(secretHex, 'hex'));
   for (const uid of [...new Set(plan.include.map((i) => i.sopInstanceUID))].sort())
     h.update(uid).update('\n');
   const opts = (Object.keys(all) as (keyof DeidOptions)[]).sort().map((k) => [k, all[k]]);

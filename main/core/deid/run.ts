@@ -226,7 +226,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     createdAt: deps.now().toISOString(),
     tool: `${TOOL_NAME} ${TOOL_VERSION}`,
     options,
-    planKey: planKey(plan, options, Boolean(deps.pixelsCleaned)),
+    planKey: planKey(plan, record.secret, options, Boolean(deps.pixelsCleaned)),
     methodCodes: [], // the union over the instances written, set at the end
     instances: [],
     excluded,
@@ -241,7 +241,13 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
   const kept = new Set<string>();
   const applied = new Set<ProfileOption>();
   type Outcome =
-    | { kind: 'written'; entry: ManifestInstance; studyDescription: string }
+    | {
+        kind: 'written';
+        entry: ManifestInstance;
+        studyDescription: string;
+        keptFreeText: string[];
+        appliedOptions: Iterable<ProfileOption>;
+      }
     | { kind: 'excluded' | 'quarantined'; item: ManifestExclusion };
   let done = 0;
 
@@ -252,6 +258,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     const src = await fsx.open(path.join(plan.root, inst.path)).catch(() => undefined);
     if (!src) return { kind: 'excluded', item: { path: inst.path, reason: 'unreadable' } };
     let written;
+    let report: { keptFreeText: string[]; appliedOptions: Iterable<ProfileOption> } | undefined;
     try {
       written = await writeInstance(path.join(plan.root, inst.path), dest, src, (parts) => {
         const r = deidentifyHeader(
@@ -271,8 +278,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
             implementation: { classUid: IMPLEMENTATION_CLASS_UID, versionName: `CLEARDISC_${TOOL_VERSION}` },
           },
         );
-        for (const k of r.keptFreeText) kept.add(k);
-        for (const o of r.appliedOptions) applied.add(o);
+        report = r; // counted in the manifest only if this instance is written (not held back below)
         return { meta: r.meta, elements: r.elements };
       });
     } catch (err) {
@@ -303,6 +309,8 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     }
     return {
       kind: 'written',
+      keptFreeText: report?.keptFreeText ?? [],
+      appliedOptions: report?.appliedOptions ?? [],
       studyDescription: get(T.StudyDescription),
       entry: {
         file: rel,
@@ -332,6 +340,8 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     else if (o.kind === 'quarantined') manifest.quarantined.push(o.item);
     else if (o.kind === 'written') {
       const entry = o.entry;
+      for (const k of o.keptFreeText) kept.add(k);
+      for (const a of o.appliedOptions) applied.add(a);
       manifest.instances.push(entry);
       const st = studyInfo.get(entry.studyInstanceUID) ?? {
         studyInstanceUID: entry.studyInstanceUID,

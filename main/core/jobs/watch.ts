@@ -15,10 +15,23 @@ export interface WatchState {
       done: boolean;
       attempts: number;
       lastAttempt?: number;
-      /** Set while a send runs: still set on load means the last attempt was cut short (crash, kill). */
-      sending?: boolean;
+      /**
+       * Who is sending it, while a send runs. Still set when that process is gone means the attempt was cut
+       * short (crash, kill); set by a live process means another watcher is on it.
+       */
+      sending?: WatchOwner | boolean;
     }
   >;
+}
+
+/**
+ * A watcher process: its pid, its computer, and when that computer started (ms since 1970), because after a
+ * restart (the power cut it must survive) the same pid can belong to an unrelated program.
+ */
+export interface WatchOwner {
+  pid: number;
+  host: string;
+  bootedAt?: number;
 }
 
 export interface WatchStore {
@@ -46,7 +59,14 @@ export interface WatchDeps {
   retryMs: number;
   onEvent?(e: WatchEvent): void;
   signal?: AbortSignal;
+  /** This process, as recorded while it sends a folder. */
+  self: WatchOwner;
+  /** Whether a process of this host is still running. */
+  isAlive(pid: number): boolean;
 }
+
+/** A cut-short attempt is resumed at once, but not forever: a folder whose send keeps killing the process waits. */
+const MAX_IMMEDIATE_RESUMES = 3;
 
 export const keyOf = (name: string) => createHash('sha256').update(name).digest('hex').slice(0, 32);
 
@@ -128,15 +148,25 @@ export async function watchFolder(
         pending++;
         continue;
       }
+      const owner = rec?.sending;
+      const sameBoot =
+        typeof owner === 'object' &&
+        (owner.bootedAt === undefined ||
+          deps.self.bootedAt === undefined ||
+          Math.abs(owner.bootedAt - deps.self.bootedAt) < 60_000);
+      const ownerAlive =
+        typeof owner === 'object' && (owner.host !== deps.self.host || (sameBoot && deps.isAlive(owner.pid)));
+      // Another watcher (this computer or another, on a shared drop folder) is sending it right now.
+      if (ownerAlive) continue;
       // A failed folder is tried again later; it does not hold a one-shot run open. One whose last attempt
       // was cut short never failed: it carries on at once (the job resumes where it stopped).
-      if (rec && !rec.sending && rec.lastAttempt !== undefined && now - rec.lastAttempt < deps.retryMs)
-        continue;
+      const cutShort = Boolean(owner) && (rec?.attempts ?? 0) <= MAX_IMMEDIATE_RESUMES;
+      if (rec && !cutShort && rec.lastAttempt !== undefined && now - rec.lastAttempt < deps.retryMs) continue;
       // The case code is fixed before the first attempt, so a restart resumes the same case.
       const entry = rec ?? { caseCode: deps.caseCodeFor(e.name), done: false, attempts: 0 };
       entry.attempts++;
       entry.lastAttempt = now;
-      entry.sending = true;
+      entry.sending = { ...deps.self };
       state.folders[key] = entry;
       await deps.store.save(state);
       deps.onEvent?.({ kind: 'sending', folder: e.name, caseCode: entry.caseCode });
@@ -160,7 +190,7 @@ export async function watchFolder(
           message: (err as Error).message,
         });
       }
-      entry.sending = false;
+      delete entry.sending;
       await deps.store.save(state);
     }
     if (opts.once && pending === 0) return;

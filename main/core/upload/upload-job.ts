@@ -339,7 +339,8 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     const { ready, held } = (await check(index))!;
     checked.delete(index);
     // The batch this worker will most likely take next: checked while this one is sent.
-    if (!fatal && !signal.aborted) void check(index + parallel);
+    // (Only if no worker has taken it yet: a batch already taken was checked by its own sender.)
+    if (!fatal && !signal.aborted && index + parallel >= next) void check(index + parallel);
     if (held.length) {
       await journal.append(held.map(toEntry));
       held.forEach(settle);

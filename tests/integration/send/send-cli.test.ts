@@ -200,4 +200,40 @@ describe('cleardisc send from the command line', () => {
     expect((JSON.parse(again.out) as UploadJson).job).toBe(secondDoc.job);
     expect(await orthanc.instanceCount()).toBe(start + 5);
   });
+
+  it('never resumes the wrong job or wipes a prepared one when the disc is gone or empty', async () => {
+    // Two choices of the same case were prepared by the previous test (SAME-1 and SAME-1-<plan>).
+    const gone = path.join(tmp, 'ejected');
+    const r = await send([gone, '--to', orthanc.dicomWebUrl, '--case', 'SAME-1', '--json'], env);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/more than one prepared job; put the disc back in/);
+
+    // An explicit job folder and an empty mount point (the disc taken out): the prepared job is resumed as it
+    // is, not "prepared again" from nothing (which would delete it).
+    const job = path.join(tmp, 'kept-job');
+    const first = await send([disc, '--to', orthanc.dicomWebUrl, '--case', 'KEEP-1', '--out', job], env);
+    expect(first.code).toBe(0);
+    const files = (fs.readdirSync(job, { recursive: true }) as string[]).filter((f) => f.endsWith('.dcm'));
+    expect(files).toHaveLength(5);
+    const empty = path.join(tmp, 'empty-mount');
+    fs.mkdirSync(empty);
+    const again = await send([empty, '--to', orthanc.dicomWebUrl, '--case', 'KEEP-1', '--out', job], env);
+    expect(again.code).toBe(0);
+    expect(again.err).toContain('Resuming case KEEP-1');
+    expect((fs.readdirSync(job, { recursive: true }) as string[]).filter((f) => f.endsWith('.dcm'))).toEqual(
+      files,
+    );
+    expect(fs.existsSync(path.join(job, 'receipt.json'))).toBe(true);
+  });
+
+  it('without --case, the order of --option flags does not make a new case', async () => {
+    const opts = ['--option', 'retain-safe-private=off', '--option', 'clean-graphics=on'];
+    const a = await send([disc, '--to', orthanc.dicomWebUrl, ...opts, '--json'], env);
+    expect(a.code).toBe(0);
+    const flipped = [...opts.slice(2), ...opts.slice(0, 2)];
+    const b = await send([disc, '--to', orthanc.dicomWebUrl, ...flipped, '--json'], env);
+    expect(b.code).toBe(0);
+    expect(b.err).toContain('These images were started before as case');
+    expect((JSON.parse(b.out) as UploadJson).job).toBe((JSON.parse(a.out) as UploadJson).job);
+  });
 });

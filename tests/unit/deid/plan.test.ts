@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makePlan } from '../../../main/core/deid/plan';
+import { makePlan, planKey } from '../../../main/core/deid/plan';
+import { createHash } from 'node:crypto';
 import { scan, type ScanResult } from '../../../main/core/scan/scan';
 import type { ManifestExclusion } from '../../../shared/deid-types';
 import {
@@ -194,5 +195,29 @@ describe('makePlan default exclusions', () => {
     const sop = (p: string) => scanned.instances.find((i) => i.path === p)?.sopClassUID;
     expect(sop('a/report.pdf.dcm')).toBe(ENCAPSULATED_PDF);
     expect(sop('a/report.cda.dcm')).toBe(ENCAPSULATED_CDA);
+  });
+});
+
+describe('planKey', () => {
+  const inst = (uid: string) => ({ sopInstanceUID: uid }) as unknown as ScanResult['instances'][number];
+  const plan = (...uids: string[]) => ({ root: '/', include: uids.map(inst), excluded: [], all: [] });
+  const A = 'aa'.repeat(32);
+  const B = 'bb'.repeat(32);
+
+  it('is the same for the same images and options, whatever their order', () => {
+    expect(planKey(plan('1.2.3', '1.2.4'), A)).toBe(planKey(plan('1.2.4', '1.2.3'), A));
+    expect(planKey(plan('1.2.3'), A, { retainUIDs: false })).toBe(planKey(plan('1.2.3'), A));
+  });
+
+  it('changes with the images, the options and the case secret', () => {
+    const base = planKey(plan('1.2.3'), A);
+    expect(planKey(plan('1.2.3', '1.2.4'), A)).not.toBe(base);
+    expect(planKey(plan('1.2.3'), A, { retainUIDs: true })).not.toBe(base);
+    expect(planKey(plan('1.2.3'), B)).not.toBe(base);
+  });
+
+  it('cannot be recomputed from the original UIDs alone (it is keyed by the case secret)', () => {
+    const unkeyed = createHash('sha256').update('1.2.3\n').digest('hex').slice(0, 16);
+    expect(planKey(plan('1.2.3'), A)).not.toBe(unkeyed);
   });
 });

@@ -4,7 +4,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { keyOf, watchFolder, type WatchState } from '../../../main/core/jobs/watch';
+import { keyOf, watchFolder, type WatchOwner, type WatchState } from '../../../main/core/jobs/watch';
+
+/** This process as the watcher sees it; no other process is alive unless a test says so. */
+const ME = { self: { pid: 4242, host: 'clinic-pc', bootedAt: 1_700_000_000_000 }, isAlive: () => false };
 
 describe('watch: an export still being copied is not sent', () => {
   let tmp: string;
@@ -51,6 +54,7 @@ describe('watch: an export still being copied is not sent', () => {
       pollMs: 1000,
       retryMs: 60_000,
       signal: ac.signal,
+      ...ME,
     });
     expect(copyDone).toBeGreaterThan(0);
     // Sent once, only after the copy finished and the folder then stayed the same for stableMs.
@@ -78,6 +82,7 @@ describe('watch: an export still being copied is not sent', () => {
         stableMs: 3000,
         pollMs: 1000,
         retryMs: 60_000,
+        ...ME,
       },
       { once: true },
     );
@@ -85,7 +90,10 @@ describe('watch: an export still being copied is not sent', () => {
   });
 
   // A restart 10 s after the last attempt, retryMs 5 min: a failed folder waits, a cut-short one carries on.
-  const restart = async (previous: { sending?: boolean }) => {
+  const restart = async (
+    previous: { sending?: WatchOwner | boolean; attempts?: number },
+    alive: number[] = [],
+  ) => {
     const drop = path.join(tmp, 'drop');
     fs.mkdirSync(path.join(drop, 'EXPORT-9'), { recursive: true });
     fs.writeFileSync(path.join(drop, 'EXPORT-9', 'IM1'), Buffer.alloc(100, 1));
@@ -106,6 +114,8 @@ describe('watch: an export still being copied is not sent', () => {
         stableMs: 2000,
         pollMs: 1000,
         retryMs: 5 * 60_000,
+        ...ME,
+        isAlive: (pid: number) => alive.includes(pid),
       },
       { once: true },
     );
@@ -113,13 +123,29 @@ describe('watch: an export still being copied is not sent', () => {
   };
 
   it('after a crash mid-send, the cut-short folder is sent again at once, as the same case', async () => {
-    const { sent, entry } = await restart({ sending: true });
+    // The process that was sending (pid 77 on this computer) is gone.
+    const { sent, entry } = await restart({ sending: { pid: 77, host: 'clinic-pc' } });
     expect(sent).toEqual(['CASE-9']);
-    expect(entry).toEqual(expect.objectContaining({ done: true, attempts: 2, sending: false }));
+    expect(entry).toEqual(expect.objectContaining({ done: true, attempts: 2 }));
+    expect(entry.sending).toBeUndefined();
+  });
+
+  it('leaves a folder alone while another live watcher is sending it', async () => {
+    expect((await restart({ sending: { pid: 77, host: 'clinic-pc' } }, [77])).sent).toEqual([]);
+    // On another computer sharing the drop folder: cannot be checked, so assumed busy.
+    expect((await restart({ sending: { pid: 77, host: 'other-pc' } })).sent).toEqual([]);
+    // Pid 77 alive now, but the computer has restarted since it was recorded: another program, not a watcher.
+    const before = { pid: 77, host: 'clinic-pc', bootedAt: ME.self.bootedAt - 3_600_000 };
+    expect((await restart({ sending: before }, [77])).sent).toEqual(['CASE-9']);
+  });
+
+  it('a folder whose send keeps killing the process is not resumed at once forever', async () => {
+    const { sent } = await restart({ sending: { pid: 77, host: 'clinic-pc' }, attempts: 4 });
+    expect(sent).toEqual([]);
   });
 
   it('a folder whose last attempt failed waits for the retry time', async () => {
-    const { sent, entry } = await restart({ sending: false });
+    const { sent, entry } = await restart({});
     expect(sent).toEqual([]);
     expect(entry).toEqual(expect.objectContaining({ done: false, attempts: 1 }));
   });
@@ -128,7 +154,7 @@ describe('watch: an export still being copied is not sent', () => {
     const drop = path.join(tmp, 'drop');
     fs.mkdirSync(path.join(drop, 'EXPORT-7'), { recursive: true });
     fs.writeFileSync(path.join(drop, 'EXPORT-7', 'IM1'), Buffer.alloc(100, 1));
-    const saved: Array<boolean | undefined> = [];
+    const saved: unknown[] = [];
     let clock = 0;
     await watchFolder(
       drop,
@@ -146,9 +172,10 @@ describe('watch: an export still being copied is not sent', () => {
         stableMs: 2000,
         pollMs: 1000,
         retryMs: 60_000,
+        ...ME,
       },
       { once: true },
     );
-    expect(saved).toEqual([true, false]);
+    expect(saved).toEqual([ME.self, undefined]);
   });
 });
