@@ -3,15 +3,13 @@
 // pseudonyms), --ca-file trusts a hospital's certificate, --json always prints one document, and progress is
 // a bar on a terminal and plain lines elsewhere.
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../main/cli/main';
 import type { UploadJson } from '../../../main/cli/upload-command';
 import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
+import { startTlsFront, type TlsFront } from '../../support/tls-front';
 
 jest.setTimeout(60_000);
 
@@ -31,12 +29,11 @@ async function send(argv: string[], env: Record<string, string>, isTTY = false) 
 
 describe('cleardisc send from the command line', () => {
   let orthanc: OrthancServer;
-  let front: https.Server;
+  let front: TlsFront | undefined;
   let httpsUrl: string;
   let tmp: string;
   let disc: string;
   let env: Record<string, string>;
-  const sockets = new Set<{ destroy(): void }>();
 
   beforeAll(async () => {
     orthanc = await startOrthanc();
@@ -62,34 +59,11 @@ describe('cleardisc send from the command line', () => {
         );
     }
     // A TLS front for the real Orthanc, with a certificate no system trusts (like a hospital's own CA).
-    const target = new URL(orthanc.restUrl);
-    front = https.createServer(
-      {
-        key: fs.readFileSync(path.join(TLS, 'loopback.key')),
-        cert: fs.readFileSync(path.join(TLS, 'loopback.crt')),
-      },
-      (req, res) => {
-        const up = http.request(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: req.method,
-            path: req.url,
-            headers: { ...req.headers, host: target.host },
-            agent: false,
-          },
-          (r) => {
-            res.writeHead(r.statusCode ?? 502, r.headers);
-            r.pipe(res);
-          },
-        );
-        up.on('error', () => res.destroy());
-        req.pipe(up);
-      },
-    );
-    front.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-    httpsUrl = `https://127.0.0.1:${(front.address() as net.AddressInfo).port}${new URL(orthanc.dicomWebUrl).pathname}`;
+    front = await startTlsFront(orthanc.restUrl, {
+      key: fs.readFileSync(path.join(TLS, 'loopback.key')),
+      cert: fs.readFileSync(path.join(TLS, 'loopback.crt')),
+    });
+    httpsUrl = `https://127.0.0.1:${front.port}${new URL(orthanc.dicomWebUrl).pathname}`;
     env = {
       CLEARDISC_HOME: path.join(tmp, 'home'),
       CLEARDISC_USER: orthanc.user,
@@ -98,8 +72,7 @@ describe('cleardisc send from the command line', () => {
   });
 
   afterAll(async () => {
-    for (const s of sockets) s.destroy();
-    if (front) await new Promise((resolve) => front.close(resolve));
+    await front?.close();
     await orthanc?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });

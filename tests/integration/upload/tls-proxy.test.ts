@@ -3,11 +3,11 @@
 // (certificate below, for review.test only), the proxy tunnels any CONNECT to that front, and a direct
 // connection to review.test is resolved to 127.0.0.1 by an injected lookup (no DNS).
 import * as http from 'node:http';
-import * as https from 'node:https';
 import * as net from 'node:net';
 import type { StowTransport } from '../../../main/core/upload/stow-client';
 import { StowFatalError } from '../../../main/core/upload/stow-client';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
+import { startTlsFront, type TlsFront } from '../../support/tls-front';
 import { expectServerHolds, run, testClient } from './helpers';
 import { generated, rm, writeJob, type BuiltJob } from './job-fixture';
 
@@ -34,7 +34,7 @@ p1gWMutJXgER16LiWfrrLFgszA/G4t+6C6i+F/D3bUUAFnU9JoLEHVsO
 jest.setTimeout(30_000);
 
 let server: OrthancServer;
-let front: https.Server;
+let front: TlsFront | undefined;
 let frontPort: number;
 let proxySrv: http.Server;
 let proxyPort: number;
@@ -60,28 +60,9 @@ const loopbackLookup = ((_host: string, opts: { all?: boolean }, cb: (...a: unkn
 
 beforeAll(async () => {
   server = await startOrthanc();
-  const target = new URL(server.restUrl);
   // TLS front: terminates HTTPS as review.test and forwards to Orthanc.
-  front = https.createServer({ key: KEY, cert: CERT }, (req, res) => {
-    const up = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: target.host },
-        agent: false,
-      },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  front.on('connection', track);
-  frontPort = await listen(front);
+  front = await startTlsFront(server.restUrl, { key: KEY, cert: CERT });
+  frontPort = front.port;
   // CONNECT proxy: tunnels to the TLS front whatever the requested host.
   proxySrv = http.createServer((_req, res) => {
     res.writeHead(405);
@@ -111,7 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await new Promise((r) => front?.close(r));
+  await front?.close();
   await new Promise((r) => proxySrv?.close(r));
   await server?.stop();
 });
