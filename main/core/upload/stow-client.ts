@@ -535,9 +535,14 @@ export class StowClient {
 
   /**
    * QIDO-RS: the SOP Instance UIDs the server holds for one study (GET {base}/studies/{uid}/instances),
-   * following limit/offset pages until an empty or repeated page.
+   * following limit/offset pages until an empty or repeated page, or until every UID in `looking` has been
+   * seen (a server may cap a page below our limit, so a short page alone does not mean the last one).
    */
-  async listStudyInstances(studyInstanceUID: string, signal?: AbortSignal): Promise<string[]> {
+  async listStudyInstances(
+    studyInstanceUID: string,
+    signal?: AbortSignal,
+    looking?: ReadonlySet<string>,
+  ): Promise<string[]> {
     const seen = new Set<string>();
     const limit = this.o.qidoPageSize;
     for (let offset = 0; ;) {
@@ -551,6 +556,8 @@ export class StowClient {
       }
       // An empty page ends it; so does a server that ignores offset and repeats itself.
       if (page.length === 0 || fresh === 0) break;
+      // Everything asked about is there: another page (often a full re-query on the server) tells nothing.
+      if (looking?.size && [...looking].every((u) => seen.has(u))) break;
       offset += page.length;
     }
     return [...seen];

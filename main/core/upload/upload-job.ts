@@ -27,7 +27,12 @@ import {
 export interface UploadClient {
   readonly serviceUrl: string;
   storeBatch(instances: readonly StowInstance[], hooks?: BatchHooks): Promise<InstanceResult[]>;
-  listStudyInstances(studyInstanceUID: string, signal?: AbortSignal): Promise<string[]>;
+  /** `looking`: the UIDs the caller needs; paging may stop once all of them are seen. */
+  listStudyInstances(
+    studyInstanceUID: string,
+    signal?: AbortSignal,
+    looking?: ReadonlySet<string>,
+  ): Promise<string[]>;
 }
 
 export interface UploadJobDeps {
@@ -408,7 +413,8 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       const expected = manifest.instances.filter((i) => i.studyInstanceUID === study);
       let held: Set<string>;
       try {
-        held = new Set(await deps.client.listStudyInstances(study, signal));
+        const looking = new Set(expected.map((i) => i.sopInstanceUID));
+        held = new Set(await deps.client.listStudyInstances(study, signal, looking));
       } catch (err) {
         if ((err as Error).name === 'StowFatalError' || (err as Error).name === 'AbortError') throw err;
         confirmError = (err as Error).message;

@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   backoffDelay,
   describeFailureReason,
@@ -166,5 +168,41 @@ describe('batch planning', () => {
     ]);
     expect(plan([10, 500, 10], 50, 100)).toEqual([[0], [1], [2]]);
     expect(plan([], 50, 100)).toEqual([]);
+  });
+});
+
+describe('QIDO-RS paging', () => {
+  // A server that holds five instances and answers at most two per page, whatever limit is asked.
+  const uids = ['1.1', '1.2', '1.3', '1.4', '1.5'];
+  let server: http.Server;
+  let base: string;
+  let offsets: string[];
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      offsets.push(q.get('offset') ?? '');
+      const from = Number(q.get('offset') ?? 0);
+      const page = uids.slice(from, from + 2).map((u) => ({ '00080018': { vr: 'UI', Value: [u] } }));
+      res.writeHead(page.length ? 200 : 204, { 'Content-Type': 'application/dicom+json' });
+      res.end(page.length ? JSON.stringify(page) : undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  beforeEach(() => (offsets = []));
+
+  it('follows short pages to the end when nothing says what is expected', async () => {
+    const client = new StowClient({ baseUrl: base, qidoPageSize: 10 });
+    expect(await client.listStudyInstances('9.9')).toEqual(uids);
+    expect(offsets).toEqual(['0', '2', '4', '5']);
+  });
+
+  it('stops once every instance looked for has been seen, even on a short page', async () => {
+    const client = new StowClient({ baseUrl: base, qidoPageSize: 10 });
+    expect(await client.listStudyInstances('9.9', undefined, new Set(['1.1', '1.3']))).toEqual(
+      uids.slice(0, 4),
+    );
+    expect(offsets).toEqual(['0', '2']);
   });
 });
