@@ -5,17 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { runUpload } from '../core/jobs/upload';
 import { completedJob, defaultJobDir, sendKey, sendMemory } from '../core/jobs/job-folder';
 import type { ScanResult } from '../core/scan/scan';
-import { makePlan, planKey } from '../core/deid/plan';
+import { canonicalOptions, makePlan, planKey } from '../core/deid/plan';
 import { defaultRecordDir, fileRecordStore, randomCaseCode } from '../core/deid/case-record';
-import { DEFAULT_DEID_OPTIONS } from '../../shared/deid-types';
 import { UploadInputError } from '../core/upload/manifest';
 import type { StowAuth } from '../core/upload/stow-client';
 import type { UploadOutcome } from '../core/upload/upload-job';
-import { parseServiceUrl, ServiceUrlError } from '../core/upload/service-url';
 import { DEID_ARG_OPTIONS, readDeidArgs, runDeid, scanSource, type DeidArgs } from './deid-command';
 import { createProgress, type Progress } from './progress';
 import {
   BATCH_ARG_OPTIONS,
+  checkServiceUrl,
   progressPrinter,
   readAuth,
   readBatchArgs,
@@ -28,15 +27,6 @@ import { UsageError, type CliIO } from './io';
 
 export const SEND_USAGE =
   'cleardisc send <source> --to <dicomweb-base-url> [--case CODE] [--out DIR] [--study UID]... [--include-burned-in] [--option NAME=on|off]... [--token-file F] [--ca-file F] [--batch-mb N] [--parallel N] [--json]';
-
-export function checkServiceUrl(url: string): void {
-  try {
-    parseServiceUrl(url);
-  } catch (err) {
-    if (err instanceof ServiceUrlError) throw new UsageError(err.message);
-    throw err;
-  }
-}
 
 /**
  * scan → de-identify → second lock → upload → receipt for one source. Run again with the same case
@@ -101,9 +91,7 @@ async function caseForSource(scanned: ScanResult, a: DeidArgs, to: string, io: C
       JSON.stringify({
         studies: [...new Set(a.studies)].sort(),
         burnedIn: a.includeBurnedIn,
-        options: Object.entries({ ...DEFAULT_DEID_OPTIONS, ...a.options }).sort(([x], [y]) =>
-          x < y ? -1 : 1,
-        ),
+        options: canonicalOptions(a.options),
       }),
     ],
     to,

@@ -104,6 +104,16 @@ export async function readAuth(
   return { kind: 'none' };
 }
 
+/** A service address that is not usable (plain HTTP to another computer, no host...) is a usage error. */
+export function checkServiceUrl(url: string): void {
+  try {
+    parseServiceUrl(url);
+  } catch (err) {
+    if (err instanceof ServiceUrlError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** Extra CA certificates (PEM) for hospital networks that inspect TLS: `--ca-file`. */
 export async function readCaFile(file: string | undefined): Promise<Buffer | undefined> {
   if (file === undefined) return undefined;
@@ -246,12 +256,7 @@ export async function uploadCommand(
   });
   if (positionals.length !== 1 || !values.to) throw new UsageError(`usage: ${UPLOAD_USAGE}`);
   const jobDir = path.resolve(positionals[0]);
-  try {
-    parseServiceUrl(values.to);
-  } catch (err) {
-    if (err instanceof ServiceUrlError) throw new UsageError(err.message);
-    throw err;
-  }
+  checkServiceUrl(values.to);
   const { batchMaxBytes, parallel } = readBatchArgs(values);
   const auth = await readAuth(io.env, values['token-file'], io);
   const ca = await readCaFile(values['ca-file']);

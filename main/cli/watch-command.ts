@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { randomCaseCode, isValidCaseCode } from '../core/deid/case-record';
 import { defaultJobDir } from '../core/jobs/job-folder';
 import { fileWatchStore, keyOf, watchFolder } from '../core/jobs/watch';
-import { checkServiceUrl, sendOne } from './send-command';
-import { readAuth, readCaFile } from './upload-command';
+import { sendOne } from './send-command';
+import { checkServiceUrl, readAuth, readCaFile } from './upload-command';
 import { clearDiscHome } from '../core/home';
 import { UsageError, type CliIO } from './io';
 

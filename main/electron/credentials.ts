@@ -4,6 +4,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SafeStorage } from 'electron';
 import type { StowAuth } from '../core/upload/stow-client';
+import { writeFileAtomic } from '../core/atomic-write';
 
 export interface ServiceCredentials {
   serviceUrl: string;
@@ -34,9 +35,7 @@ export function safeStorageCredentials(safeStorage: Encryptor, file: string): Cr
       if (!safeStorage.isEncryptionAvailable()) throw new Error(CREDENTIAL_MESSAGES.noEncryption);
       const sealed = safeStorage.encryptString(JSON.stringify(c)).toString('base64');
       await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      const tmp = `${file}.partial`;
-      await fsp.writeFile(tmp, JSON.stringify({ version: 1, sealed }), { mode: 0o600 });
-      await fsp.rename(tmp, file);
+      await writeFileAtomic(file, JSON.stringify({ version: 1, sealed }), { mode: 0o600 });
     },
     async load() {
       let text: string;

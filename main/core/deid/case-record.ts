@@ -1,5 +1,6 @@
 import * as fsp from 'node:fs/promises';
 import { clearDiscHome } from '../home';
+import { writeFileAtomic } from '../atomic-write';
 import * as path from 'node:path';
 
 /**
@@ -77,9 +78,7 @@ export function fileRecordStore(baseDir: string): RecordStore {
     async save(rec) {
       const dir = folder(rec.caseCode);
       await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-      const tmp = path.join(dir, 'record.json.partial');
-      await fsp.writeFile(tmp, JSON.stringify(rec, null, 2), { mode: 0o600 });
-      await fsp.rename(tmp, path.join(dir, 'record.json'));
+      await writeFileAtomic(path.join(dir, 'record.json'), JSON.stringify(rec, null, 2), { mode: 0o600 });
       await exportMappings(rec, dir);
     },
   };

@@ -51,10 +51,15 @@ export function planKey(
   options: Partial<DeidOptions> = {},
   pixelsCleaned = false,
 ): string {
-  const all = { ...DEFAULT_DEID_OPTIONS, ...options };
   const h = createHmac('sha256', Buffer.from(secretHex, 'hex'));
   for (const uid of [...new Set(plan.include.map((i) => i.sopInstanceUID))].sort())
     h.update(uid).update('\n');
-  const opts = (Object.keys(all) as (keyof DeidOptions)[]).sort().map((k) => [k, all[k]]);
+  const opts = canonicalOptions(options);
   return h.update(JSON.stringify({ opts, pixelsCleaned })).digest('hex').slice(0, 16);
+}
+
+/** Options as they take effect (defaults filled in), keys in order: the same choice always reads the same. */
+export function canonicalOptions(options: Partial<DeidOptions>): Array<[keyof DeidOptions, boolean]> {
+  const all = { ...DEFAULT_DEID_OPTIONS, ...options };
+  return (Object.keys(all) as (keyof DeidOptions)[]).sort().map((k) => [k, all[k]]);
 }

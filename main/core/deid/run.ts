@@ -11,6 +11,7 @@ import {
 } from '../../../shared/deid-types';
 import { ClearDiscError, reasonOf } from '../errors';
 import { mapPool } from '../map-pool';
+import { writeFileAtomic } from '../atomic-write';
 import { readHeader } from '../dicom/read-header';
 import type { DicomElement } from '../dicom/parse';
 import { asciiValue, charsetsOf, findElement, T } from '../dicom/values';
@@ -56,17 +57,8 @@ export interface DeidResult {
 const MANIFEST = 'manifest.json';
 const QUARANTINE = 'quarantine';
 
-async function writeJsonAtomic(file: string, data: unknown): Promise<void> {
-  const tmp = `${file}.partial`;
-  const fh = await fsp.open(tmp, 'w');
-  try {
-    await fh.writeFile(JSON.stringify(data, null, 2) + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
-}
+const writeJsonAtomic = (file: string, data: unknown): Promise<void> =>
+  writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n', { sync: true });
 
 function isInside(root: string, p: string): boolean {
   const r = path.relative(root, p);

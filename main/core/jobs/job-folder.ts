@@ -3,6 +3,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Manifest } from '../../../shared/deid-types';
 import { clearDiscHome } from '../home';
+import { writeFileAtomic } from '../atomic-write';
 
 /** Where `send` keeps a case's job when no folder is given: beside the private records, never on the disc. */
 export function defaultJobDir(
@@ -51,14 +52,8 @@ export function sendMemory(env: Record<string, string | undefined> = process.env
     async remember(key: string, caseCode: string): Promise<void> {
       const f = file(key);
       await fsp.mkdir(path.dirname(f), { recursive: true, mode: 0o700 });
-      const handle = await fsp.open(`${f}.partial`, 'w', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify({ caseCode }) + '\n');
-        await handle.sync(); // remembered before anything is sent: a crash must not lose it
-      } finally {
-        await handle.close();
-      }
-      await fsp.rename(`${f}.partial`, f);
+      // Remembered on disk before anything is sent: a crash must not lose it.
+      await writeFileAtomic(f, JSON.stringify({ caseCode }) + '\n', { mode: 0o600, sync: true });
     },
   };
 }

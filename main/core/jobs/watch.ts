@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../atomic-write';
 
 /**
  * Watches a drop folder for clinic staff: every export folder (or mounted disc) that appears under it
@@ -103,8 +104,7 @@ export function fileWatchStore(file: string): WatchStore {
     },
     async save(s) {
       await fsp.mkdir(path.dirname(file), { recursive: true });
-      await fsp.writeFile(`${file}.partial`, JSON.stringify(s, null, 2), { mode: 0o600 });
-      await fsp.rename(`${file}.partial`, file);
+      await writeFileAtomic(file, JSON.stringify(s, null, 2), { mode: 0o600 });
     },
   };
 }

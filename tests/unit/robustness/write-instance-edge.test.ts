@@ -15,22 +15,20 @@ import { makePlan } from '../../../main/core/deid/plan';
 import { deidentify } from '../../../main/core/deid/run';
 import { fileRecordStore } from '../../../main/core/deid/case-record';
 import { dciodvfy, newErrors } from '../../support/dciodvfy';
-import { buildInstance, testUid } from '../../fixtures/build-dicom';
+import { buildInstance, CT_IMAGE, SECONDARY_CAPTURE, testUid } from '../../fixtures/build-dicom';
 import {
   encapsulated,
   encodeRaw,
+  grayscalePixelModule,
   part10,
   str,
   uid,
-  us,
   type RawElement,
   type RawEncoding,
 } from '../../fixtures/raw-dicom';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dicomParser = require('dicom-parser');
 
-const CT = '1.2.840.10008.5.1.4.1.1.2';
-const SC = '1.2.840.10008.5.1.4.1.1.7';
 const BIG_ENDIAN = '1.2.840.10008.1.2.2';
 const IMPLICIT = '1.2.840.10008.1.2';
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -131,7 +129,7 @@ describe('writeInstance round trips of unusual encodings', () => {
 
   function ctElements(le: boolean, sop: string, extra: RawElement[] = []): RawElement[] {
     const els: RawElement[] = [
-      { tag: 0x00080016, vr: 'UI', value: uid(CT) },
+      { tag: 0x00080016, vr: 'UI', value: uid(CT_IMAGE) },
       { tag: 0x00080018, vr: 'UI', value: uid(sop) },
       { tag: 0x00080060, vr: 'CS', value: str('CT') },
       // Odd length, unpadded: written by careless software, must come back readable and equal.
@@ -143,14 +141,14 @@ describe('writeInstance round trips of unusual encodings', () => {
         items: [
           {
             elements: [
-              { tag: 0x00081150, vr: 'UI', value: uid(CT) },
+              { tag: 0x00081150, vr: 'UI', value: uid(CT_IMAGE) },
               { tag: 0x00081155, vr: 'UI', value: uid('1.2.3.44') },
             ],
           },
           {
             undefinedLength: true,
             elements: [
-              { tag: 0x00081150, vr: 'UI', value: uid(CT) },
+              { tag: 0x00081150, vr: 'UI', value: uid(CT_IMAGE) },
               { tag: 0x00081155, vr: 'UI', value: str('1.2.3.4.5') },
             ],
           },
@@ -160,14 +158,7 @@ describe('writeInstance round trips of unusual encodings', () => {
       { tag: 0x00100020, vr: 'LO', value: str('P1') },
       { tag: 0x0020000d, vr: 'UI', value: uid('1.2.3.1') },
       { tag: 0x0020000e, vr: 'UI', value: uid('1.2.3.1.1') },
-      { tag: 0x00280002, vr: 'US', value: us(1, le) },
-      { tag: 0x00280004, vr: 'CS', value: str('MONOCHROME2 ') },
-      { tag: 0x00280010, vr: 'US', value: us(4, le) },
-      { tag: 0x00280011, vr: 'US', value: us(4, le) },
-      { tag: 0x00280100, vr: 'US', value: us(16, le) },
-      { tag: 0x00280101, vr: 'US', value: us(12, le) },
-      { tag: 0x00280102, vr: 'US', value: us(11, le) },
-      { tag: 0x00280103, vr: 'US', value: us(0, le) },
+      ...grayscalePixelModule({ rows: 4, columns: 4, bitsAllocated: 16, bitsStored: 12 }, le),
       ...extra,
     ];
     return els.sort((a, b) => a.tag - b.tag);
@@ -191,7 +182,7 @@ describe('writeInstance round trips of unusual encodings', () => {
     );
     const { src, dst, w } = await roundTrip(
       'be',
-      part10({ sopClass: CT, sopInstance: sop, transferSyntax: BIG_ENDIAN }, ds),
+      part10({ sopClass: CT_IMAGE, sopInstance: sop, transferSyntax: BIG_ENDIAN }, ds),
     );
     expect(w.transferSyntaxUID).toBe(BIG_ENDIAN);
     await expectSameContent(src, dst);
@@ -237,7 +228,7 @@ describe('writeInstance round trips of unusual encodings', () => {
     );
     const { src, dst, w } = await roundTrip(
       'implicit',
-      part10({ sopClass: CT, sopInstance: sop, transferSyntax: IMPLICIT }, ds),
+      part10({ sopClass: CT_IMAGE, sopInstance: sop, transferSyntax: IMPLICIT }, ds),
     );
     expect(w.transferSyntaxUID).toBe(IMPLICIT);
     await expectSameContent(src, dst);
@@ -263,28 +254,20 @@ describe('writeInstance round trips of unusual encodings', () => {
       at += 8 + frag.length;
     }
     const els: RawElement[] = [
-      { tag: 0x00080016, vr: 'UI', value: uid(SC) },
+      { tag: 0x00080016, vr: 'UI', value: uid(SECONDARY_CAPTURE) },
       { tag: 0x00080018, vr: 'UI', value: uid(sop) },
       { tag: 0x00080060, vr: 'CS', value: str('OT') },
       { tag: 0x00100010, vr: 'PN', value: str('Doe^Jane') },
       { tag: 0x0020000d, vr: 'UI', value: uid('1.2.3.1') },
       { tag: 0x0020000e, vr: 'UI', value: uid('1.2.3.1.2') },
-      { tag: 0x00280002, vr: 'US', value: us(1, true) },
-      { tag: 0x00280004, vr: 'CS', value: str('MONOCHROME2 ') },
-      { tag: 0x00280008, vr: 'IS', value: str('100 ') },
-      { tag: 0x00280010, vr: 'US', value: us(8, true) },
-      { tag: 0x00280011, vr: 'US', value: us(8, true) },
-      { tag: 0x00280100, vr: 'US', value: us(8, true) },
-      { tag: 0x00280101, vr: 'US', value: us(8, true) },
-      { tag: 0x00280102, vr: 'US', value: us(7, true) },
-      { tag: 0x00280103, vr: 'US', value: us(0, true) },
+      ...grayscalePixelModule({ rows: 8, columns: 8, bitsAllocated: 8, bitsStored: 8, frames: 100 }, true),
       { tag: 0x7fe00010, vr: 'OB', undefinedLength: true, value: encapsulated(fragments, offsets) },
       { tag: 0xfffcfffc, vr: 'OB', value: Buffer.alloc(64) },
     ];
     const ds = encodeRaw(els, enc);
     const { src, dst } = await roundTrip(
       'encaps',
-      part10({ sopClass: SC, sopInstance: sop, transferSyntax: JPEG_BASELINE }, ds),
+      part10({ sopClass: SECONDARY_CAPTURE, sopInstance: sop, transferSyntax: JPEG_BASELINE }, ds),
     );
     expect(await pixelSha(dst)).toBe(await pixelSha(src));
     expect(flatten(await allElements(dst))).toEqual(flatten(await allElements(src)));
@@ -327,7 +310,7 @@ describe('writeInstance round trips of unusual encodings', () => {
       [...ctElements(true, sop, extra), { tag: 0x7fe00010, vr: 'OW', value: pixels }],
       enc,
     );
-    const file = part10({ sopClass: CT, sopInstance: sop, transferSyntax: EXPLICIT }, ds);
+    const file = part10({ sopClass: CT_IMAGE, sopInstance: sop, transferSyntax: EXPLICIT }, ds);
     const h = await readHeader(bufferSource(file));
     expect(h.pixelData?.length).toBe(pixels.length);
     // Headers only: at most the header plus one growth step, never the half-megabyte of pixels.
