@@ -44,7 +44,9 @@ export type Fault =
   /** Remove these parts before forwarding and pass Orthanc's answer through (it does not mention them). */
   | { kind: 'drop-parts'; parts: number[] }
   /** Forward, then remove these SOP Instance UIDs from a QIDO-RS answer. */
-  | { kind: 'hide-instances'; sops: string[] };
+  | { kind: 'hide-instances'; sops: string[] }
+  /** Forward, then drop Number of Series Related Instances from a series-level QIDO-RS answer. */
+  | { kind: 'no-counts' };
 
 export interface FaultRule {
   /** Which requests count: STOW-RS POSTs, QIDO-RS GETs, or all. */
@@ -198,7 +200,8 @@ export async function startFaultProxy(targetOrigin: string, rules: FaultRule[] =
 
   const server = http.createServer((req, res) => {
     const isStow = req.method === 'POST' && /\/studies\/?$/.test((req.url ?? '').split('?')[0]);
-    const isQido = req.method === 'GET' && /\/instances(\?|$)/.test(req.url ?? '');
+    // Instance listings and the series-level counts asked for first.
+    const isQido = req.method === 'GET' && /\/(instances|series)(\?|$)/.test(req.url ?? '');
     const kind: SeenRequest['kind'] = isStow ? 'stow' : isQido ? 'qido' : 'other';
     const seen: SeenRequest = {
       n: requests.length,
@@ -324,7 +327,22 @@ export async function startFaultProxy(targetOrigin: string, rules: FaultRule[] =
         if (isQido && fault?.kind === 'hide-instances' && status === 200) {
           const hide = new Set(fault.sops);
           const list = JSON.parse(up.body.toString('utf8')) as DicomJson[];
-          out = Buffer.from(JSON.stringify(list.filter((d) => !hide.has(String(d['00080018']?.Value?.[0])))));
+          const series = /\/series(\?|$)/.test(seen.path);
+          out = Buffer.from(
+            JSON.stringify(
+              series
+                ? // A series answer cannot tell where the hidden ones were: every series count goes down.
+                  list.map((d) => ({
+                    ...d,
+                    '00201209': { vr: 'IS', Value: [Number(d['00201209']?.Value?.[0]) - hide.size] },
+                  }))
+                : list.filter((d) => !hide.has(String(d['00080018']?.Value?.[0]))),
+            ),
+          );
+        }
+        if (isQido && fault?.kind === 'no-counts' && status === 200) {
+          const list = JSON.parse(up.body.toString('utf8')) as DicomJson[];
+          out = Buffer.from(JSON.stringify(list.map(({ '00201209': _, ...rest }) => rest)));
         }
         seen.status = status;
         const headers: http.OutgoingHttpHeaders = {};

@@ -20,6 +20,8 @@ export interface StowInstance {
   path: string;
   bytes: number;
   sha256: string;
+  /** The bytes themselves when the caller has read and checked them: sent from memory, exactly as checked. */
+  data?: Uint8Array;
 }
 
 export interface StowTransport {
@@ -109,6 +111,8 @@ const TAG = {
   failureReason: '00081197',
   warningReason: '00081196',
   qidoSopInstanceUid: '00080018',
+  seriesInstanceUid: '0020000E',
+  numberOfSeriesRelatedInstances: '00201209',
 } as const;
 
 type DicomJson = Record<string, { vr?: string; Value?: unknown[] } | undefined>;
@@ -412,7 +416,7 @@ export class StowClient {
     hooks: BatchHooks,
   ): Promise<AttemptOutcome> {
     const body = multipartBody(
-      pending.map((p) => ({ path: p.path, bytes: p.bytes, sha256: p.sha256 })),
+      pending.map((p) => ({ path: p.path, bytes: p.bytes, sha256: p.sha256, data: p.data })),
       {
         randomBytes: this.randomBytes,
         createReadStream: this.t.createReadStream,
@@ -569,7 +573,36 @@ export class StowClient {
     offset: number,
     signal?: AbortSignal,
   ): Promise<string[]> {
-    const url = this.url(`/studies/${encodeURIComponent(study)}/instances?limit=${limit}&offset=${offset}`);
+    const answer = await this.qido(
+      `/studies/${encodeURIComponent(study)}/instances?limit=${limit}&offset=${offset}`,
+      signal,
+    );
+    return answer.map((ds) => firstString(ds[TAG.qidoSopInstanceUid])).filter((x): x is string => Boolean(x));
+  }
+
+  /**
+   * How many instances the server holds in each series of a study (QIDO-RS series level, Number of Series
+   * Related Instances), or undefined when it does not say for every series. One short answer per study,
+   * where listing instances makes some servers (Orthanc) open every stored file.
+   */
+  async seriesInstanceCounts(study: string, signal?: AbortSignal): Promise<Map<string, number> | undefined> {
+    const answer = await this.qido(
+      `/studies/${encodeURIComponent(study)}/series?includefield=${TAG.numberOfSeriesRelatedInstances}`,
+      signal,
+    );
+    const counts = new Map<string, number>();
+    for (const ds of answer) {
+      const series = firstString(ds[TAG.seriesInstanceUid] ?? ds[TAG.seriesInstanceUid.toLowerCase()]);
+      const n = Number(ds[TAG.numberOfSeriesRelatedInstances]?.Value?.[0]);
+      if (!series || !Number.isSafeInteger(n) || n < 0) return undefined;
+      counts.set(series, (counts.get(series) ?? 0) + n);
+    }
+    return counts;
+  }
+
+  /** A QIDO-RS query (GET, DICOM JSON) with retries; no match is an empty list. */
+  private async qido(pathAndQuery: string, signal?: AbortSignal): Promise<DicomJson[]> {
+    const url = this.url(pathAndQuery);
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortError();
@@ -589,9 +622,7 @@ export class StowClient {
           if (!text) return [];
           const json = JSON.parse(text) as unknown;
           if (!Array.isArray(json)) throw new Error('QIDO-RS answer is not a JSON array');
-          return json
-            .map((ds) => firstString((ds as DicomJson)[TAG.qidoSopInstanceUid]))
-            .filter((x): x is string => Boolean(x));
+          return json as DicomJson[];
         }
         if (FATAL_STATUSES.has(res.status))
           throw new StowFatalError(fatalStatusMessage(res.status, 'checking stored images'), res.status);

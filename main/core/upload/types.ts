@@ -14,6 +14,8 @@ export interface AppendHandle {
 /** The file-system calls the upload stage makes; tests may wrap or fake them. */
 export interface UploadFs {
   readFile(file: string): Promise<Buffer>;
+  /** Reads the start of a file into `into` (as much as fits); resolves with the number of bytes read. */
+  readInto(file: string, into: Buffer): Promise<number>;
   writeFile(file: string, data: string | Buffer): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   stat(file: string): Promise<{ size: number; isFile(): boolean }>;
@@ -26,6 +28,20 @@ export interface UploadFs {
 
 export const nodeUploadFs: UploadFs = {
   readFile: (f) => fsp.readFile(f),
+  async readInto(file, into) {
+    const fh = await fsp.open(file, 'r');
+    try {
+      let done = 0;
+      while (done < into.length) {
+        const { bytesRead } = await fh.read(into, done, into.length - done, done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done;
+    } finally {
+      await fh.close();
+    }
+  },
   writeFile: (f, d) => fsp.writeFile(f, d),
   rename: (a, b) => fsp.rename(a, b),
   stat: (f) => fsp.stat(f),

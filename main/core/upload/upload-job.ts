@@ -1,7 +1,9 @@
 // Uploads one job folder: the instances its manifest lists, in batches, resumable from the journal, each file
-// re-checked (size, SHA-256, second lock) right before it is sent; then QIDO-RS confirms the server holds them.
+// re-checked (size, SHA-256, second lock) right before it is sent and sent exactly as checked; then QIDO-RS
+// confirms the server holds them.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { ByteRing } from './byte-ring';
 import type { Manifest, ManifestInstance } from '../../../shared/deid-types';
 import { isReasonCode, type ReasonCode } from '../../../shared/reasons';
 import {
@@ -33,6 +35,11 @@ export interface UploadClient {
     signal?: AbortSignal,
     looking?: ReadonlySet<string>,
   ): Promise<string[]>;
+  /** Instances held per series of a study; undefined when the server does not give every count. */
+  seriesInstanceCounts?(
+    studyInstanceUID: string,
+    signal?: AbortSignal,
+  ): Promise<Map<string, number> | undefined>;
 }
 
 export interface UploadJobDeps {
@@ -47,9 +54,14 @@ export interface UploadJobDeps {
   onProgress?: (p: UploadProgress) => void;
   /** Each instance as it settles (stored or failed). */
   onInstance?: (r: InstanceResult) => void;
-  /** Limits of one STOW request. Defaults 100 files and 64 MiB (a bigger single file goes alone). */
+  /** Limits of one STOW request. Defaults 100 files and 8 MiB (a bigger single file goes alone). */
   batchMaxFiles?: number;
   batchMaxBytes?: number;
+  /**
+   * Memory for checked files waiting to be sent from it (default 32 MiB); files that do not fit are read
+   * again, and hashed again, as they are sent.
+   */
+  memoryForCheckedBytes?: number;
   /** Requests in flight at once. Default 2. */
   parallel?: number;
   /** Least time between two progress events while bytes flow. Default 250 ms. */
@@ -92,25 +104,43 @@ export interface UploadOutcome {
 const MiB = 1024 * 1024;
 
 const READ_WHOLE_LIMIT = 16 * MiB;
+/**
+ * 8 MiB per request: small enough that a dropped connection costs little and that the requests in flight and
+ * the next ones already checked fit in HOLD_BUDGET, large enough that per-request costs stay small.
+ */
+const DEFAULT_BATCH_BYTES = 8 * MiB;
+const FIRST_BATCH: BatchRamp = { files: 8, bytes: 4 * MiB };
+/** Checked bytes kept in memory for sending, at most (beyond it, files are read again when sent). */
+const HOLD_BUDGET = 32 * MiB;
 
-async function sha256OfFile(fs: UploadFs, file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: MiB }) as AsyncIterable<Buffer>)
-    h.update(chunk);
-  return h.digest('hex');
+/** The first batches' limits, doubled batch by batch up to the configured ones. */
+export interface BatchRamp {
+  files: number;
+  bytes: number;
 }
 
-/** Splits instances into batches of at most maxFiles and maxBytes (a file above maxBytes travels alone). */
+/**
+ * Splits instances into batches of at most maxFiles and maxBytes (a file above maxBytes travels alone). With a
+ * ramp, batch k holds at most ramp·2^k files and bytes (capped by the limits): every file of a batch is checked
+ * before its request starts, so small first batches put bytes on the wire within milliseconds, while the
+ * checks of the larger batches that follow overlap the sending of the earlier ones.
+ */
 export function planBatches<T extends { bytes: number }>(
   items: readonly T[],
   maxFiles: number,
   maxBytes: number,
+  ramp?: BatchRamp,
 ): T[][] {
   const out: T[][] = [];
+  const limit = (max: number, start: number | undefined) =>
+    start === undefined ? max : Math.min(max, start * 2 ** Math.min(out.length, 40));
   let cur: T[] = [];
   let bytes = 0;
   for (const it of items) {
-    if (cur.length > 0 && (cur.length >= maxFiles || bytes + it.bytes > maxBytes)) {
+    if (
+      cur.length > 0 &&
+      (cur.length >= limit(maxFiles, ramp?.files) || bytes + it.bytes > limit(maxBytes, ramp?.bytes))
+    ) {
       out.push(cur);
       cur = [];
       bytes = 0;
@@ -150,7 +180,7 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
   const now = deps.now ?? (() => new Date());
   const clock = deps.clock ?? (() => performance.now());
   const maxFiles = Math.max(1, deps.batchMaxFiles ?? 100);
-  const maxBytes = Math.max(1, deps.batchMaxBytes ?? 64 * MiB);
+  const maxBytes = Math.max(1, deps.batchMaxBytes ?? DEFAULT_BATCH_BYTES);
   const parallel = Math.max(1, deps.parallel ?? 2);
   const interval = deps.progressIntervalMs ?? 250;
   const root = path.resolve(jobDir);
@@ -258,17 +288,26 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
         }
       : { sop: r.sopInstanceUID, state: 'failed', reason: r.reason, attempt: r.attempt, detail: r.detail };
 
-  /** Size, SHA-256 and the second lock, right before sending. Returns a failure or undefined (ok to send). */
-  const precheck = async (w: Work): Promise<InstanceResult | undefined> => {
-    const fail = (reason: ReasonCode, detail: string): InstanceResult => ({
-      sopInstanceUID: w.inst.sopInstanceUID,
-      state: 'failed',
-      attempt: 0,
-      reason,
-      detail,
+  // Checked bytes waiting to be sent as they are (see precheck), for every batch not yet settled.
+  const ring = new ByteRing(Math.max(0, deps.memoryForCheckedBytes ?? HOLD_BUDGET));
+
+  /**
+   * Size, SHA-256 and the second lock, right before sending. Returns a failure, or the file's checked bytes when
+   * they are kept in memory to be sent (otherwise the file is streamed from disk and hashed again as it goes).
+   */
+  const precheck = async (w: Work): Promise<{ failed: InstanceResult } | { data?: Buffer }> => {
+    const fail = (reason: ReasonCode, detail: string) => ({
+      failed: {
+        sopInstanceUID: w.inst.sopInstanceUID,
+        state: 'failed' as const,
+        attempt: 0,
+        reason,
+        detail,
+      },
     });
     if (!w.abs) return fail('outside-root', 'manifest path points outside the job folder');
     let bytes: Buffer | undefined;
+    let lent: Buffer | undefined;
     try {
       const real = await fs.realpath(w.abs);
       if (!isInside(realRoot, real))
@@ -277,12 +316,28 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       if (!st.isFile()) return fail('unreadable', 'not a regular file');
       if (st.size !== w.inst.bytes)
         return fail('verify-failed', 'file size differs from the manifest: changed since de-identification');
-      // Files up to 16 MiB (nearly every CT, MR or X-ray image) are read once: hashed, then searched by the
-      // second lock from the same bytes.
-      if (st.size <= READ_WHOLE_LIMIT) bytes = await fs.readFile(real);
-      const sha = bytes ? createHash('sha256').update(bytes).digest('hex') : await sha256OfFile(fs, real);
-      if (sha !== w.inst.sha256.toLowerCase()) {
-        return fail('verify-failed', 'SHA-256 differs from the manifest: changed since de-identification');
+      // Files up to 16 MiB (nearly every CT, MR or X-ray image) are read once: hashed and searched by the second
+      // lock from the same bytes, which are then the bytes sent. A larger file is hashed as it is streamed
+      // instead, and its last bytes are held back until the hash matches (multipart.ts), so a file changed
+      // since de-identification never reaches the server whole.
+      if (st.size <= READ_WHOLE_LIMIT) {
+        // Into the ring when it has room, so the bytes can wait there to be sent; else into a buffer of its own.
+        const slice = ring.take(st.size);
+        try {
+          bytes = slice ?? Buffer.allocUnsafe(st.size);
+          const n = await fs.readInto(real, bytes);
+          if (
+            n !== w.inst.bytes ||
+            createHash('sha256').update(bytes).digest('hex') !== w.inst.sha256.toLowerCase()
+          )
+            return fail(
+              'verify-failed',
+              'SHA-256 differs from the manifest: changed since de-identification',
+            );
+          if (slice) lent = slice;
+        } finally {
+          if (slice && !lent) ring.release(slice);
+        }
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -292,13 +347,15 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     try {
       v = await deps.verify(w.abs, bytes);
     } catch {
+      if (lent) ring.release(lent);
       return fail('verify-failed', 'the pre-upload identity check could not run');
     }
     if (!v.ok) {
+      if (lent) ring.release(lent);
       const reason: ReasonCode = v.reason && isReasonCode(v.reason) ? v.reason : 'identity-found';
       return fail(reason, 'held back by the pre-upload identity check');
     }
-    return undefined;
+    return { data: lent };
   };
 
   const todo: Work[] = manifest.instances
@@ -308,6 +365,7 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     todo.map((w) => ({ w, bytes: w.inst.bytes })),
     maxFiles,
     maxBytes,
+    FIRST_BATCH,
   );
 
   // Checks for a whole batch before any of it is sent, so a held-back file is journaled first. A batch's
@@ -323,13 +381,14 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
         for (const { w } of batches[index]) {
           if (fatal || signal.aborted) break;
           const r = await precheck(w);
-          if (r) held.push(r);
+          if ('failed' in r) held.push(r.failed);
           else
             ready.push({
               sopInstanceUID: w.inst.sopInstanceUID,
               path: w.abs!,
               bytes: w.inst.bytes,
               sha256: w.inst.sha256,
+              data: r.data,
             });
         }
         return { ready, held };
@@ -342,6 +401,14 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
 
   const sendBatch = async (index: number) => {
     const { ready, held } = (await check(index))!;
+    try {
+      await sendChecked(index, ready, held);
+    } finally {
+      for (const r of ready) if (r.data) ring.release(r.data);
+    }
+  };
+
+  const sendChecked = async (index: number, ready: StowInstance[], held: InstanceResult[]) => {
     checked.delete(index);
     // The batch this worker will most likely take next: checked while this one is sent.
     // (Only if no worker has taken it yet: a batch already taken was checked by its own sender.)
@@ -409,10 +476,28 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     let confirmError: string | undefined;
     let confirmed = 0;
     const late: Array<Omit<JournalEntry, 't'>> = [];
+    /**
+     * The cheap confirmation: every instance of the study was acknowledged, and the server's count in each
+     * series is exactly the manifest's. Anything else (a count missing, lower, or higher because another job
+     * of this case added to a series) is settled by listing the study's instances, one by one.
+     */
+    const countsConfirm = async (study: string, expected: ManifestInstance[]): Promise<boolean> => {
+      if (!deps.client.seriesInstanceCounts) return false;
+      if (!expected.every((i) => states.get(i.sopInstanceUID)?.state === 'stored')) return false;
+      const want = new Map<string, number>();
+      for (const i of expected) want.set(i.seriesInstanceUID, (want.get(i.seriesInstanceUID) ?? 0) + 1);
+      const have = await deps.client.seriesInstanceCounts(study, signal);
+      return !!have && [...want].every(([series, n]) => have.get(series) === n);
+    };
     for (const study of studyUids) {
       const expected = manifest.instances.filter((i) => i.studyInstanceUID === study);
       let held: Set<string>;
       try {
+        if (await countsConfirm(study, expected)) {
+          confirmed += expected.length;
+          studies.push({ studyInstanceUID: study, expected: expected.length, confirmed: expected.length });
+          continue;
+        }
         const looking = new Set(expected.map((i) => i.sopInstanceUID));
         held = new Set(await deps.client.listStudyInstances(study, signal, looking));
       } catch (err) {

@@ -9,6 +9,7 @@ import { StowFatalError } from '../../../main/core/upload/stow-client';
 import { uploadJob } from '../../../main/core/upload/upload-job';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
 import { httpRequest, startOrthanc, type OrthancServer } from '../../support/orthanc';
+import type { VerifyFn } from '../../../main/core/upload/types';
 import { allowAll, expectServerHolds, run, testClient, without } from './helpers';
 import {
   CT_SMALL,
@@ -97,8 +98,10 @@ describe('uploadJob (real Orthanc)', () => {
     }
     expect(stows.length).toBeGreaterThanOrEqual(5);
     expect(proxy.maxConcurrent('stow')).toBe(2);
-    // QIDO-RS per study: one page holds every instance sent, so no further page is asked for.
-    expect([...new Set(proxy.seen('qido').map((r) => r.path.split('?')[0].split('/')[3]))].sort()).toEqual(
+    // Confirmation: one series-level QIDO-RS per study, whose counts match the manifest, so no instance is listed.
+    const qido = proxy.seen('qido').map((r) => r.path.split('?')[0].split('/'));
+    expect(qido.map((p) => p[4])).toEqual(['series', 'series', 'series']);
+    expect(qido.map((p) => p[3]).sort()).toEqual(
       [...new Set(j.manifest.instances.map((i) => i.studyInstanceUID))].sort(),
     );
 
@@ -176,6 +179,36 @@ describe('uploadJob (real Orthanc)', () => {
     expect(proxy.seen('stow').flatMap((r) => r.sops)).toEqual([c.sopInstanceUID]);
     await expectServerHolds(server, without(j.hashes, a.sopInstanceUID, b.sopInstanceUID));
     expect(out.receipt).toBeUndefined();
+  });
+
+  it('sends the bytes it checked, even if the file changes on disk between its check and its request', async () => {
+    const files = [1, 2, 3].map((n) => ({ data: generated(22, 1, n) }));
+    // The check itself is the last moment the file is read: it is changed on disk right after (same size).
+    const changeAfterCheck: VerifyFn = async (file, bytes) => {
+      expect(bytes).toBeDefined();
+      const changed = Buffer.from(bytes!);
+      changed[changed.length - 1] ^= 0xff;
+      fs.writeFileSync(file, changed);
+      return { ok: true };
+    };
+    const j = job(files);
+    const out = await run(j, testClient(server, proxy.dicomWebUrl), { verify: changeAfterCheck });
+    expect(out).toMatchObject({ complete: true, stored: 3, failed: [] });
+    await expectServerHolds(server, j.hashes);
+
+    // With no memory to keep checked files in, each is read again as it is sent, hashed on the way, and a
+    // changed one is never completed: nothing reaches the server.
+    await server.reset();
+    const k = job(files);
+    const streamed = await run(k, testClient(server, proxy.dicomWebUrl), {
+      verify: changeAfterCheck,
+      memoryForCheckedBytes: 0,
+    });
+    expect(streamed.complete).toBe(false);
+    expect(streamed.failed.map((f) => [f.sopInstanceUID, f.reason])).toEqual(
+      k.manifest.instances.map((i) => [i.sopInstanceUID, 'verify-failed']),
+    );
+    expect(await server.instanceCount()).toBe(0);
   });
 
   it('never sends a file that is not in the manifest (extra file, path outside the folder, symlink out)', async () => {
@@ -483,14 +516,38 @@ describe('uploadJob (real Orthanc)', () => {
     await expectServerHolds(server, j.hashes);
   });
 
-  it('pages QIDO-RS through a large study with limit/offset', async () => {
+  it('lists the instances, paging with limit/offset, when the server gives no series counts', async () => {
     const j = job([1, 2, 3, 4, 5, 6, 7].map((n) => ({ data: generated(19, 1, n, 2) })));
+    proxy.setRules([{ on: 'qido', index: 0, fault: { kind: 'no-counts' } }]);
     const out = await run(j, testClient(server, proxy.dicomWebUrl, { qidoPageSize: 3 }));
     expect(out).toMatchObject({ complete: true, stored: 7 });
+    const qido = proxy.seen('qido').map((r) => new URL(r.path, 'http://x'));
+    expect(qido.map((u) => u.pathname.split('/').pop())).toEqual([
+      'series',
+      'instances',
+      'instances',
+      'instances',
+    ]);
     // Pages of 3 at offsets 0, 3, 6 (one left): then every instance sent has been seen, and paging stops.
-    const qido = proxy.seen('qido').map((r) => new URL(r.path, 'http://x').searchParams);
-    expect(qido.map((q) => q.get('offset'))).toEqual(['0', '3', '6']);
-    expect(qido.every((q) => q.get('limit') === '3')).toBe(true);
+    const pages = qido.slice(1).map((u) => u.searchParams);
+    expect(pages.map((q) => q.get('offset'))).toEqual(['0', '3', '6']);
+    expect(pages.every((q) => q.get('limit') === '3')).toBe(true);
+  });
+
+  it('lists the instances when a series on the server holds more than this job sent (another job of the case)', async () => {
+    const files = [1, 2, 3].map((n) => ({ data: generated(21, 1, n, 2) }));
+    expect((await run(job(files), testClient(server, proxy.dicomWebUrl))).complete).toBe(true);
+    const before = proxy.seen('qido').length;
+    const two = job(files.slice(0, 2));
+    const out = await run(two, testClient(server, proxy.dicomWebUrl));
+    expect(out).toMatchObject({ complete: true, stored: 2, failed: [] });
+    expect(out.studies.map((s) => [s.expected, s.confirmed])).toEqual([[2, 2]]);
+    expect(
+      proxy
+        .seen('qido')
+        .slice(before)
+        .map((r) => r.path.split('?')[0].split('/').pop()),
+    ).toEqual(['series', 'instances']);
   });
 
   it('is not complete when the QIDO-RS answer lacks an instance the server acknowledged', async () => {

@@ -55,6 +55,31 @@ describe('multipart/related body', () => {
     expect(Buffer.concat(await collect(body.open())).equals(all)).toBe(true);
   });
 
+  it('sends parts given as checked bytes from memory, without opening their files', async () => {
+    const opened: string[] = [];
+    const body = multipartBody(
+      files.map((f, i) =>
+        i % 2 ? { path: f.path, bytes: f.data.length, data: f.data } : { path: f.path, bytes: f.data.length },
+      ),
+      {
+        highWaterMark: 64 * 1024,
+        createReadStream: (file, o) => {
+          opened.push(file);
+          return fs.createReadStream(file, o);
+        },
+      },
+    );
+    const chunks = await collect(body.open());
+    const all = Buffer.concat(chunks);
+    expect(all.length).toBe(body.contentLength);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(64 * 1024);
+    expect(parseMultipart(all, body.boundary).map((p) => sha(p.data))).toEqual(files.map((f) => sha(f.data)));
+    expect(opened).toEqual([files[0].path, files[2].path]);
+    expect(() => multipartBody([{ path: files[2].path, bytes: 5, data: files[2].data }])).toThrow(
+      'part data and size differ',
+    );
+  });
+
   it('uses a fresh random boundary each time', () => {
     const a = newBoundary();
     const b = newBoundary();

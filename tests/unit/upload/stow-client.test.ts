@@ -169,6 +169,62 @@ describe('batch planning', () => {
     expect(plan([10, 500, 10], 50, 100)).toEqual([[0], [1], [2]]);
     expect(plan([], 50, 100)).toEqual([]);
   });
+
+  it('with a ramp, starts small and doubles batch by batch up to the limits', () => {
+    const sizes = (plan: Array<Array<{ bytes: number }>>) => plan.map((b) => b.length);
+    expect(sizes(planBatches(items(Array(40).fill(1)), 10, 1000, { files: 2, bytes: 1000 }))).toEqual([
+      2, 4, 8, 10, 10, 6,
+    ]);
+    expect(sizes(planBatches(items(Array(12).fill(10)), 100, 60, { files: 100, bytes: 15 }))).toEqual([
+      1, 3, 6, 2,
+    ]);
+    // A file above the ramp's limit still travels, alone.
+    expect(sizes(planBatches(items([50, 1, 1]), 10, 100, { files: 10, bytes: 10 }))).toEqual([1, 2]);
+  });
+});
+
+describe('QIDO-RS series counts', () => {
+  let server: http.Server;
+  let base: string;
+  let answer: unknown[];
+  let asked: string[];
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(200, { 'Content-Type': 'application/dicom+json' });
+      res.end(JSON.stringify(answer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  beforeEach(() => (asked = []));
+  const series = (uid: string, n?: unknown) => ({
+    '0020000E': { vr: 'UI', Value: [uid] },
+    ...(n === undefined ? {} : { '00201209': { vr: 'IS', Value: [n] } }),
+  });
+
+  it('reads Number of Series Related Instances per series, asking for it by name', async () => {
+    answer = [series('1.1', 3), series('1.2', '12')];
+    const client = new StowClient({ baseUrl: base });
+    expect(await client.seriesInstanceCounts('9.9')).toEqual(
+      new Map([
+        ['1.1', 3],
+        ['1.2', 12],
+      ]),
+    );
+    expect(asked).toEqual(['/dicom-web/studies/9.9/series?includefield=00201209']);
+  });
+
+  it('says nothing (undefined) when any series lacks a usable count', async () => {
+    const client = new StowClient({ baseUrl: base });
+    answer = [series('1.1', 3), series('1.2')];
+    expect(await client.seriesInstanceCounts('9.9')).toBeUndefined();
+    answer = [series('1.1', 'many')];
+    expect(await client.seriesInstanceCounts('9.9')).toBeUndefined();
+    answer = [];
+    expect(await client.seriesInstanceCounts('9.9')).toEqual(new Map());
+  });
 });
 
 describe('QIDO-RS paging', () => {
