@@ -145,9 +145,7 @@ function decodeWith(label: string, bytes: Uint8Array): string {
 
 /** Byte-for-byte Latin-1: lossless, so nothing is hidden when the charset is unknown. */
 function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  return s;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** Decodes one run of bytes that all belong to the same G0 or G1 set. */
@@ -295,6 +293,8 @@ export function decodeText(bytes: Uint8Array, specificCharacterSet: readonly str
   return trimPadding(text, v);
 }
 
+const PLAIN_ASCII = /^[\x00-\x7f]*$/;
+
 /**
  * Diacritics that only decorate a letter (Latin/Greek/Cyrillic accents, Hebrew and Arabic vowel points).
  * Other combining marks are letters in all but name (Thai vowels, kana voicing: た≠だ) and are kept.
@@ -307,6 +307,13 @@ const DIACRITIC =
  * 'Buc^Jérôme' → 'buc jerome', 'ＹＡＭＡＤＡ' → 'yamada', 'ﾔﾏﾀﾞ' → 'ヤマダ', 'O’Brien' → "o'brien".
  */
 export function foldForMatch(s: string): string {
+  // Most header text is plain ASCII, where every step below but these is a no-op (hot in the second lock).
+  if (PLAIN_ASCII.test(s))
+    return s
+      .toLowerCase()
+      .replace(/`/g, "'")
+      .replace(/[\s^=]+/g, ' ')
+      .trim();
   return s
     .toLowerCase() // locale-independent, unlike toLocaleLowerCase
     .normalize('NFKD') // compatibility forms (full-width, half-width, ligatures) and separable accents

@@ -256,16 +256,15 @@ function addHit(w: Walk, hit: VerifyHit): void {
 function isBulk(tag: string): boolean {
   const group = parseInt(tag.slice(0, 4), 16);
   if (group & 1) return false; // odd groups are private: searched like any other element
-  const g = tag.slice(0, 4);
-  const e = tag.slice(4);
+  const element = parseInt(tag.slice(4), 16);
+  // Pixel Data, Float Pixel Data, Double Float Pixel Data.
+  if (group === 0x7fe0) return element === 0x0010 || element === 0x0008 || element === 0x0009;
   // Repeating groups are the even groups xx00-xx1E (PS3.5 7.6); (6020,3000) or (7FE0,0020) are no image.
-  const repeating = (high: string) => g.startsWith(high) && (group & 0xff) <= 0x1e;
+  const repeating = (group & 0xff) <= 0x1e;
+  const high = group >> 8;
+  if (repeating && high === 0x7f && element === 0x0010) return true; // retired Variable Pixel Data
+  if (repeating && (high === 0x60 || high === 0x50) && element === 0x3000) return true; // Overlay, retired Curve Data
   return (
-    tag === '7FE00010' || // Pixel Data
-    tag === '7FE00008' || // Float Pixel Data
-    tag === '7FE00009' || // Double Float Pixel Data
-    (repeating('7F') && e === '0010') || // retired Variable Pixel Data
-    ((repeating('60') || repeating('50')) && e === '3000') || // Overlay Data, retired Curve Data
     tag === '54001010' || // Waveform Data
     tag === '56000010' || // First Order Phase Correction Angle
     tag === '56000020' // Spectroscopy Data
@@ -337,8 +336,10 @@ function implicitItems(el: Element, bytes: Uint8Array): Element[] | undefined {
  * long run followed by text (a 1 MB blob of NULs would take minutes); one pad byte is as good a word boundary as
  * many, and 0x00/0x20 are never part of a multi-byte character in any DICOM character set.
  */
+const isPadByte = (b: number): boolean => b === 0x00 || b === 0x20;
+
 function collapsePadRuns(v: Uint8Array): Uint8Array {
-  const isPad = (b: number): boolean => b === 0x00 || b === 0x20;
+  const isPad = isPadByte;
   let out: Uint8Array | undefined;
   let n = 0;
   for (let i = 0; i < v.length; i++) {

@@ -337,6 +337,18 @@ describe('foldForMatch', () => {
     expect(foldForMatch('だろう')).not.toBe(foldForMatch('たろう'));
   });
 
+  it('folds plain ASCII (its fast path) exactly as the full path would', () => {
+    // The full path is forced by a non-ASCII letter at each end ('é' folds to 'e'); the middle must agree.
+    const alphabet = 'aZ09 .,-_\'"`^=\t\n/()&#;';
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    for (let k = 0; k < 500; k++) {
+      const s = Array.from({ length: 1 + rnd(20) }, () => alphabet[rnd(alphabet.length)]).join('');
+      expect(`e${foldForMatch(`x${s}x`)}e`).toBe(foldForMatch(`éx${s}xé`));
+    }
+    expect(foldForMatch('O`Brien^John\t')).toBe("o'brien john");
+  });
+
   it('folds decoded file text', () => {
     const fx = loadCharsetFile('chrFren.dcm');
     const el = fx.element('x00100010');
