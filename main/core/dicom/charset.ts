@@ -293,7 +293,11 @@ export function decodeText(bytes: Uint8Array, specificCharacterSet: readonly str
   return trimPadding(text, v);
 }
 
-const PLAIN_ASCII = /^[\x00-\x7f]*$/;
+/** No character above U+007F (a code-point test, so no control-character regex is needed). */
+const isPlainAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
 
 /**
  * Diacritics that only decorate a letter (Latin/Greek/Cyrillic accents, Hebrew and Arabic vowel points).
@@ -308,7 +312,7 @@ const DIACRITIC =
  */
 export function foldForMatch(s: string): string {
   // Most header text is plain ASCII, where every step below but these is a no-op (hot in the second lock).
-  if (PLAIN_ASCII.test(s))
+  if (isPlainAscii(s))
     return s
       .toLowerCase()
       .replace(/`/g, "'")

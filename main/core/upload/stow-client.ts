@@ -483,7 +483,13 @@ export class StowClient {
       const stored = parsed?.stored.get(p.sopInstanceUID);
       const failed = parsed?.failed.get(p.sopInstanceUID);
       if (stored) {
-        settled.push({ sopInstanceUID: p.sopInstanceUID, state: 'stored', attempt, ...stored });
+        settled.push({
+          sopInstanceUID: p.sopInstanceUID,
+          state: 'stored',
+          attempt,
+          ...stored,
+          referenced: true,
+        });
       } else if (failed?.failureReason === DUPLICATE_SOP_INSTANCE) {
         // "Already stored": the server has this SOP Instance UID; QIDO confirms it at the end.
         settled.push({

@@ -58,7 +58,6 @@ export const nodeUploadFs: UploadFs = {
   createReadStream: (f, o) => fs.createReadStream(f, o),
 };
 
-/** The pre-send check of one file (the second lock again, with the case's identity tokens). */
 /**
  * The pre-send identity check of one file. `bytes`, when given, is the whole file as just read (and hashed)
  * by the caller: checked as it is, so the file is read once.
@@ -75,6 +74,8 @@ export type InstanceResult =
       retrieveUrl?: string;
       /** Warning Reason (00081196) values, when the server stored it with a warning. */
       warnings?: number[];
+      /** The server named it in its Referenced SOP Sequence (not a bare 2xx, not "already stored"). */
+      referenced?: boolean;
     }
   | {
       sopInstanceUID: string;

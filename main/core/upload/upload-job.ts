@@ -113,6 +113,13 @@ const FIRST_BATCH: BatchRamp = { files: 8, bytes: 4 * MiB };
 /** Checked bytes kept in memory for sending, at most (beyond it, files are read again when sent). */
 const HOLD_BUDGET = 32 * MiB;
 
+async function sha256OfFile(fs: UploadFs, file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: MiB }) as AsyncIterable<Buffer>)
+    h.update(chunk);
+  return h.digest('hex');
+}
+
 /** The first batches' limits, doubled batch by batch up to the configured ones. */
 export interface BatchRamp {
   files: number;
@@ -248,8 +255,12 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
   const signal = deps.signal ? AbortSignal.any([deps.signal, internal.signal]) : internal.signal;
   let fatal: unknown;
 
+  // Stored in this run with the server naming each one, without a warning: what the cheap confirmation trusts.
+  const referencedThisRun = new Set<string>();
   const settle = (r: InstanceResult) => {
     const inst = bySop.get(r.sopInstanceUID)!;
+    if (r.state === 'stored' && r.referenced && !r.warnings?.length) referencedThisRun.add(r.sopInstanceUID);
+    else referencedThisRun.delete(r.sopInstanceUID);
     if (r.state === 'stored') {
       states.set(r.sopInstanceUID, {
         state: 'stored',
@@ -317,10 +328,13 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       if (st.size !== w.inst.bytes)
         return fail('verify-failed', 'file size differs from the manifest: changed since de-identification');
       // Files up to 16 MiB (nearly every CT, MR or X-ray image) are read once: hashed and searched by the second
-      // lock from the same bytes, which are then the bytes sent. A larger file is hashed as it is streamed
-      // instead, and its last bytes are held back until the hash matches (multipart.ts), so a file changed
-      // since de-identification never reaches the server whole.
-      if (st.size <= READ_WHOLE_LIMIT) {
+      // lock from the same bytes, which are then the bytes sent. A larger file is hashed here too, so no byte
+      // of a changed file leaves, and again while it is streamed (multipart.ts holds its last bytes back until
+      // that hash matches), so a change made in between never reaches the server whole.
+      if (st.size > READ_WHOLE_LIMIT) {
+        if ((await sha256OfFile(fs, real)) !== w.inst.sha256.toLowerCase())
+          return fail('verify-failed', 'SHA-256 differs from the manifest: changed since de-identification');
+      } else {
         // Into the ring when it has room, so the bytes can wait there to be sent; else into a buffer of its own.
         const slice = ring.take(st.size);
         try {
@@ -477,16 +491,24 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
     let confirmed = 0;
     const late: Array<Omit<JournalEntry, 't'>> = [];
     /**
-     * The cheap confirmation: every instance of the study was acknowledged, and the server's count in each
-     * series is exactly the manifest's. Anything else (a count missing, lower, or higher because another job
-     * of this case added to a series) is settled by listing the study's instances, one by one.
+     * The cheap confirmation: the server named every instance of the study as stored during this run, and its
+     * count in each series is exactly the manifest's. Anything else is settled by listing the study's
+     * instances one by one: a resumed job (something stored earlier may have gone since), a bare or "already
+     * stored" answer, a count missing, lower or higher (another job of this case added to a series), or a
+     * server that cannot answer the series query.
      */
     const countsConfirm = async (study: string, expected: ManifestInstance[]): Promise<boolean> => {
       if (!deps.client.seriesInstanceCounts) return false;
-      if (!expected.every((i) => states.get(i.sopInstanceUID)?.state === 'stored')) return false;
+      if (!expected.every((i) => referencedThisRun.has(i.sopInstanceUID))) return false;
       const want = new Map<string, number>();
       for (const i of expected) want.set(i.seriesInstanceUID, (want.get(i.seriesInstanceUID) ?? 0) + 1);
-      const have = await deps.client.seriesInstanceCounts(study, signal);
+      let have: Map<string, number> | undefined;
+      try {
+        have = await deps.client.seriesInstanceCounts(study, signal);
+      } catch (err) {
+        if ((err as Error).name === 'AbortError') throw err;
+        return false; // the listing asks again, and reports what it finds (or why it cannot)
+      }
       return !!have && [...want].every(([series, n]) => have.get(series) === n);
     };
     for (const study of studyUids) {

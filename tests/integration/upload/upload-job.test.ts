@@ -139,9 +139,13 @@ describe('uploadJob (real Orthanc)', () => {
     const j = job([{ data: fs.readFileSync(CT_SMALL) }, { data: generated(8, 1, 1) }]);
     const client = testClient(server, proxy.dicomWebUrl);
     expect((await run(j, client)).complete).toBe(true);
+    const before = proxy.seen('qido').length;
     const again = await run(j, client);
     expect(again).toMatchObject({ complete: true, stored: 2, sentThisRun: 0 });
     expect(proxy.seen('stow')).toHaveLength(1);
+    // Nothing was acknowledged in this run: series counts are not trusted, each study's instances are listed.
+    const qido = proxy.seen('qido').slice(before);
+    expect(qido.map((r) => r.path.split('?')[0].split('/').pop())).toEqual(['instances', 'instances']);
     await expectServerHolds(server, j.hashes);
   });
 
@@ -532,6 +536,18 @@ describe('uploadJob (real Orthanc)', () => {
     const pages = qido.slice(1).map((u) => u.searchParams);
     expect(pages.map((q) => q.get('offset'))).toEqual(['0', '3', '6']);
     expect(pages.every((q) => q.get('limit') === '3')).toBe(true);
+  });
+
+  it('lists the instances when the server cannot answer the series query (HTTP 400)', async () => {
+    const j = job([1, 2].map((n) => ({ data: generated(23, 1, n, 2) })));
+    proxy.setRules([{ on: 'qido', index: 0, fault: { kind: 'status', status: 400 } }]);
+    const out = await run(j, testClient(server, proxy.dicomWebUrl));
+    expect(out).toMatchObject({ complete: true, stored: 2, failed: [] });
+    expect(proxy.seen('qido').map((r) => [r.path.split('?')[0].split('/').pop(), r.status])).toEqual([
+      ['series', 400],
+      ['instances', 200],
+    ]);
+    await expectServerHolds(server, j.hashes);
   });
 
   it('lists the instances when a series on the server holds more than this job sent (another job of the case)', async () => {
