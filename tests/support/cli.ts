@@ -6,6 +6,15 @@ import { main } from '../../main/cli/main';
 export const REPO = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(REPO, 'bin', 'cleardisc.js');
 
+/** The environment of a CLI run against a test Orthanc: its credentials, and a private home under `tmp`. */
+export function cliEnv(server: { user: string; password: string }, tmp: string): Record<string, string> {
+  return {
+    CLEARDISC_HOME: path.join(tmp, 'home'),
+    CLEARDISC_USER: server.user,
+    CLEARDISC_PASSWORD: server.password,
+  };
+}
+
 /** Runs a CLI command in-process with captured output. */
 export async function runCli(argv: string[], env: Record<string, string | undefined> = {}) {
   let out = '';

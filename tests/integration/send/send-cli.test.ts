@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { main } from '../../../main/cli/main';
 import type { UploadJson } from '../../../main/cli/upload-command';
 import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
+import { cliEnv } from '../../support/cli';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
 import { startTlsFront, type TlsFront } from '../../support/tls-front';
 
@@ -64,11 +65,7 @@ describe('cleardisc send from the command line', () => {
       cert: fs.readFileSync(path.join(TLS, 'loopback.crt')),
     });
     httpsUrl = `https://127.0.0.1:${front.port}${new URL(orthanc.dicomWebUrl).pathname}`;
-    env = {
-      CLEARDISC_HOME: path.join(tmp, 'home'),
-      CLEARDISC_USER: orthanc.user,
-      CLEARDISC_PASSWORD: orthanc.password,
-    };
+    env = cliEnv(orthanc, tmp);
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parseJournal } from '../../../main/core/upload/journal';
 import type { Manifest } from '../../../shared/deid-types';
 import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
-import { BIN, runBin } from '../../support/cli';
+import { BIN, cliEnv, runBin } from '../../support/cli';
 import { startFaultProxy } from '../../support/fault-proxy';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
 import { expectServerHolds } from '../upload/helpers';
@@ -44,11 +44,7 @@ describe('cleardisc send: one command from disc to review service, surviving a k
         }),
       );
     }
-    env = {
-      CLEARDISC_HOME: path.join(tmp, 'home'),
-      CLEARDISC_USER: orthanc.user,
-      CLEARDISC_PASSWORD: orthanc.password,
-    };
+    env = cliEnv(orthanc, tmp);
   });
 
   afterAll(async () => {

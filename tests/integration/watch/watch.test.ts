@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
-import { runCli } from '../../support/cli';
+import { cliEnv, runCli } from '../../support/cli';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
 
 describe('cleardisc watch: a drop folder for clinic staff', () => {
@@ -32,11 +32,7 @@ describe('cleardisc watch: a drop folder for clinic staff', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-watch-'));
     drop = path.join(tmp, 'drop');
     fs.mkdirSync(drop);
-    env = {
-      CLEARDISC_HOME: path.join(tmp, 'home'),
-      CLEARDISC_USER: orthanc.user,
-      CLEARDISC_PASSWORD: orthanc.password,
-    };
+    env = cliEnv(orthanc, tmp);
   });
   afterAll(async () => {
     await orthanc?.stop();
