@@ -1,7 +1,8 @@
 // ESLint flat config: typescript-eslint "recommended" (syntax only, not type-aware, so `eslint .` stays fast)
 // plus the import boundaries that keep the layers apart:
 //   - electron may be imported only by main/electron/** (and tests that use `import type`);
-//   - main/core/** never reaches into main/electron/** or renderer/**;
+//   - main/core/** never reaches into main/app/**, main/electron/** or renderer/**;
+//   - main/app/** (the API both hosts serve) never reaches into main/electron/**, main/serve/** or renderer/**;
 //   - renderer/** imports only renderer/** and shared/** (plus npm packages such as react), never main/**;
 //   - shared/** is the types contract between them and imports only shared/**.
 import * as path from 'node:path';
@@ -30,7 +31,7 @@ const NODE_GLOBALS = Object.fromEntries(
 );
 
 const ELECTRON_MESSAGE =
-  'Only main/electron/** may import electron: main/core, main/cli, shared and renderer must run without it.';
+  'Only main/electron/** may import electron: main/core, main/app, main/cli, shared and renderer must run without it.';
 const electronImports = {
   paths: [{ name: 'electron', message: ELECTRON_MESSAGE }],
   patterns: [{ group: ['electron/*'], message: ELECTRON_MESSAGE }],
@@ -45,8 +46,14 @@ const electronImports = {
 const BOUNDARIES = [
   {
     from: 'main/core/',
-    forbidden: ['main/electron', 'renderer'],
-    message: 'main/core is plain Node: it must not import the Electron shell or the renderer.',
+    forbidden: ['main/app', 'main/electron', 'main/serve', 'main/cli', 'renderer'],
+    message: 'main/core is plain Node: it must not import the app, its hosts or the renderer.',
+  },
+  {
+    from: 'main/app/',
+    forbidden: ['main/electron', 'main/serve', 'main/cli', 'renderer'],
+    message:
+      'main/app serves both hosts: it must not import the Electron shell, the HTTP host or the renderer.',
   },
   {
     from: 'renderer/',
@@ -75,7 +82,7 @@ const boundaryRule = {
     const layer = BOUNDARIES.find((b) => file.startsWith(b.from));
     // import('electron'), as a call or a type, is seen by neither no-restricted-imports nor
     // no-restricted-modules: catch it here.
-    const electronBanned = ['main/core/', 'main/cli/', 'shared/', 'renderer/'].some((p) =>
+    const electronBanned = ['main/core/', 'main/app/', 'main/cli/', 'shared/', 'renderer/'].some((p) =>
       file.startsWith(p),
     );
 
@@ -140,7 +147,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['main/core/**', 'main/cli/**', 'shared/**', 'renderer/**'],
+    files: ['main/core/**', 'main/app/**', 'main/cli/**', 'shared/**', 'renderer/**'],
     rules: {
       // Static imports, `export … from` and `import x = require()`; allowTypeImports stays false on purpose.
       '@typescript-eslint/no-restricted-imports': ['error', electronImports],

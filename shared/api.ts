@@ -1,4 +1,5 @@
 import type { ScanSummary } from './scan-types';
+import type { SendRequest, SendStatus, ServiceInput, ServiceState } from './send-types';
 
 /**
  * Everything the renderer may ask of the app. In the desktop app the preload script exposes it as
@@ -12,6 +13,16 @@ export interface ClearDiscApi {
   pickSource(): Promise<string | null>;
   /** Reads the headers of every file under `path` (never writes to it) and summarises what was found. */
   scan(path: string): Promise<ScanSummary>;
+  /** The review service set for sending, without its secret, and whether sign-in details can be kept. */
+  getService(): Promise<ServiceState>;
+  /** Sets the review service (checked: https unless this computer); kept encrypted when `remember`. */
+  setService(input: ServiceInput): Promise<ServiceState>;
+  /** Forgets the review service and its sign-in details, also from this computer's encrypted store. */
+  forgetService(): Promise<ServiceState>;
+  /** Starts reading, cleaning and sending the chosen studies; one send at a time. */
+  startSend(request: SendRequest): Promise<SendStatus>;
+  /** Where the current (or last) send stands; null before the first. */
+  sendStatus(): Promise<SendStatus | null>;
 }
 
 export type ClearDiscMethod = keyof ClearDiscApi;
@@ -35,4 +46,14 @@ export const HTTP_ROUTES = {
   pickSource: '/api/pick-source',
   /** GET ?path=<folder> → ScanSummary */
   scan: '/api/scan',
+  /** GET → ServiceState */
+  getService: '/api/service',
+  /** POST, JSON body ServiceInput → ServiceState */
+  setService: '/api/service/set',
+  /** POST → ServiceState */
+  forgetService: '/api/service/forget',
+  /** POST, JSON body SendRequest → SendStatus (409 while another send runs) */
+  startSend: '/api/send',
+  /** GET → `{ "status": SendStatus | null }` */
+  sendStatus: '/api/send/status',
 } as const satisfies Record<ClearDiscMethod, string>;

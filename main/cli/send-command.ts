@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runUpload } from '../core/jobs/upload';
-import { completedJob, defaultJobDir, sendKey, sendMemory } from '../core/jobs/job-folder';
+import { caseForSelection, completedJob, defaultJobDir } from '../core/jobs/job-folder';
 import type { ScanResult } from '../core/scan/scan';
-import { canonicalOptions, makePlan, planKey } from '../core/deid/plan';
-import { defaultRecordDir, fileRecordStore, randomCaseCode } from '../core/deid/case-record';
+import { makePlan, planKey } from '../core/deid/plan';
+import { defaultRecordDir, fileRecordStore } from '../core/deid/case-record';
 import { UploadInputError } from '../core/upload/manifest';
 import type { StowAuth } from '../core/upload/stow-client';
 import type { UploadOutcome } from '../core/upload/upload-job';
@@ -76,35 +76,17 @@ export async function sendOne(
   }
 }
 
-/**
- * The case for `send` without --case: the one this same selection of this disc was first sent to this service
- * as (so a re-run resumes it, and nothing reaches the service twice under two pseudonyms), else a new one.
- */
+/** The case for `send` without --case (see caseForSelection), saying so when an earlier one carries on. */
 async function caseForSource(scanned: ScanResult, a: DeidArgs, to: string, io: CliIO): Promise<string> {
-  const fresh = () => randomCaseCode((n) => randomBytes(n));
-  if (scanned.instances.length === 0) return fresh(); // nothing to tell one empty folder from another
-  const key = sendKey(
-    [
-      ...scanned.instances.map((i) => i.sopInstanceUID),
-      // What is chosen is part of what is sent: another selection of the same disc is another case.
-      // Options as they take effect (defaults filled in, keys in order): flag order must not make a new case.
-      JSON.stringify({
-        studies: [...new Set(a.studies)].sort(),
-        burnedIn: a.includeBurnedIn,
-        options: canonicalOptions(a.options),
-      }),
-    ],
+  const { caseCode, resumed } = await caseForSelection(
+    scanned.instances.map((i) => i.sopInstanceUID),
+    { studies: a.studies, includeBurnedIn: a.includeBurnedIn, options: a.options },
     to,
+    io.env,
+    (n) => randomBytes(n),
   );
-  const memory = sendMemory(io.env);
-  const known = await memory.recall(key);
-  if (known) {
-    io.err(`These images were started before as case ${known}: carrying on with that case.\n`);
-    return known;
-  }
-  const code = fresh();
-  await memory.remember(key, code);
-  return code;
+  if (resumed) io.err(`These images were started before as case ${caseCode}: carrying on with that case.\n`);
+  return caseCode;
 }
 
 /** Job folders of the same case made for other choices of images (`<job>-<plan>` beside `<job>`). */

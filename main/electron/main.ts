@@ -2,8 +2,9 @@
 // window showing renderer/dist, talking to the core only through the handlers in ./ipc.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell } from 'electron';
 import { registerHandlers } from './ipc';
+import { safeStorageCredentials } from './credentials';
 import { CSP_HEADER } from '../../shared/csp';
 
 const indexHtml = () => path.join(app.getAppPath(), 'renderer', 'dist', 'index.html');
@@ -87,6 +88,8 @@ if (!app.requestSingleInstanceLock()) {
     lockDown();
     registerHandlers(ipcMain, {
       version: () => app.getVersion(),
+      // Sign-in details the person asks to keep, encrypted by the operating system (Keychain, DPAPI, libsecret).
+      credentials: safeStorageCredentials(safeStorage, path.join(app.getPath('userData'), 'service.json')),
       pickFolder: async () => {
         const parent = BrowserWindow.getFocusedWindow();
         const options: Electron.OpenDialogOptions = {

@@ -14,8 +14,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { HTTP_ROUTES, type ClearDiscMethod } from '../../shared/api';
-import { REASONS } from '../../shared/reasons';
-import { createApiHandlers, MESSAGES, type ApiDeps } from '../electron/ipc';
+import { createApiHandlers, MESSAGES, type ApiDeps } from '../app/handlers';
+import { PlainError } from '../app/plain-error';
+import { SEND_MESSAGES } from '../app/send-task';
 import { CSP_HEADER } from '../../shared/csp';
 
 export interface ServerOptions {
@@ -51,6 +52,7 @@ export const HTTP_MESSAGES = {
   badMethod: 'This address does not accept that kind of request.',
   cannotOpen: MESSAGES.cannotOpen,
   busy: 'ClearDisc is still looking at a disc or folder. Please wait for it to finish, then try again.',
+  badBody: 'This request was not understood, so it was refused.',
   failed: MESSAGES.failed,
 } as const;
 
@@ -137,7 +139,40 @@ const API_ROUTES = new Map<string, { method: ClearDiscMethod; verb: 'GET' | 'POS
   [HTTP_ROUTES.version, { method: 'version', verb: 'GET' }],
   [HTTP_ROUTES.pickSource, { method: 'pickSource', verb: 'POST' }],
   [HTTP_ROUTES.scan, { method: 'scan', verb: 'GET' }],
+  [HTTP_ROUTES.getService, { method: 'getService', verb: 'GET' }],
+  [HTTP_ROUTES.setService, { method: 'setService', verb: 'POST' }],
+  [HTTP_ROUTES.forgetService, { method: 'forgetService', verb: 'POST' }],
+  [HTTP_ROUTES.startSend, { method: 'startSend', verb: 'POST' }],
+  [HTTP_ROUTES.sendStatus, { method: 'sendStatus', verb: 'GET' }],
 ]);
+
+/** The largest JSON body an API call takes (sign-in details, a list of studies). */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * Reads a JSON request body. Only `application/json` is taken: a page elsewhere cannot send that type without
+ * the browser asking first (CORS preflight), which this server never allows.
+ */
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new PlainError(HTTP_MESSAGES.badBody);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new PlainError(HTTP_MESSAGES.badBody);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new PlainError(HTTP_MESSAGES.badBody);
+  }
+}
+
+/** The status for a handler's sentence: what the person must fix (400), a clash (409), or our fault (500). */
+const BAD_REQUEST = new Set<string>([MESSAGES.badPath, HTTP_MESSAGES.badBody]);
+const CONFLICT = new Set<string>([HTTP_MESSAGES.busy, SEND_MESSAGES.busy]);
 
 function send(
   res: http.ServerResponse,
@@ -177,9 +212,6 @@ function sendError(
 ) {
   sendJson(res, status, { error: message }, extra);
 }
-
-/** The sentences the shared handlers may reject with (see plainError in ../electron/ipc). */
-const PLAIN = new Set<string>([...Object.values(REASONS), ...Object.values(MESSAGES)]);
 
 function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === '::1';
@@ -247,11 +279,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             scanning = false;
           }
         }
+        case 'getService':
+          return sendJson(res, 200, await api.getService());
+        case 'setService':
+          return sendJson(res, 200, await api.setService(await readJson(req)));
+        case 'forgetService':
+          return sendJson(res, 200, await api.forgetService());
+        case 'startSend':
+          return sendJson(res, 200, await api.startSend(await readJson(req)));
+        case 'sendStatus':
+          return sendJson(res, 200, { status: await api.sendStatus() });
       }
     } catch (err) {
-      // The shared handlers reject only with known sentences; anything else becomes the generic one.
-      const message = err instanceof Error && PLAIN.has(err.message) ? err.message : HTTP_MESSAGES.failed;
-      const status = message === MESSAGES.badPath ? 400 : message === HTTP_MESSAGES.failed ? 500 : 422;
+      // The shared handlers reject only with PlainErrors; anything else becomes the generic sentence.
+      const message = err instanceof PlainError ? err.message : HTTP_MESSAGES.failed;
+      const status = BAD_REQUEST.has(message)
+        ? 400
+        : CONFLICT.has(message)
+          ? 409
+          : message === HTTP_MESSAGES.failed
+            ? 500
+            : 422;
       return sendError(res, status, message);
     }
   };
@@ -291,7 +339,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       else res.destroy();
     });
   });
-  // No request body is ever needed; a slow or huge one is cut off.
+  // Request bodies are small JSON (see readJson); a slow or huge one is cut off.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.maxHeadersCount = 100;

@@ -3,6 +3,7 @@ import type { ClearDiscApi } from '../../shared/api';
 import { REASONS, isReasonCode } from '../../shared/reasons';
 import type { ScanSummary } from '../../shared/scan-types';
 import { count, modalityName, personName, studyDate } from './format';
+import { SendPanel } from './SendPanel';
 
 type State =
   | { kind: 'idle' }
@@ -121,14 +122,14 @@ export function App({ api, desktop }: { api: ClearDiscApi; desktop: boolean }) {
             </p>
           </div>
         )}
-        {state.kind === 'done' && <Found summary={state.summary} />}
+        {state.kind === 'done' && <Found summary={state.summary} api={api} />}
       </main>
       <footer>{version && <p>ClearDisc {version}</p>}</footer>
     </>
   );
 }
 
-function Found({ summary }: { summary: ScanSummary }) {
+function Found({ summary, api }: { summary: ScanSummary; api: ClearDiscApi }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // Move focus to the answer so keyboard and screen-reader users land on it.
   useEffect(() => heading.current?.focus(), [summary]);
@@ -199,6 +200,7 @@ function Found({ summary }: { summary: ScanSummary }) {
           </ul>
         </details>
       )}
+      {summary.instances > 0 && <SendPanel key={summary.root} api={api} summary={summary} />}
     </section>
   );
 }

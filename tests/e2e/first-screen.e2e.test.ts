@@ -4,39 +4,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startServer, HTTP_MESSAGES, type RunningServer } from '../../main/serve/server';
 import { buildInstance, testUid, writeFile, type InstanceSpec } from '../fixtures/build-dicom';
+import { launchBrowser, requireBuiltPageAndChromium, STATIC_DIR } from '../support/browser';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const STATIC_DIR = path.join(ROOT, 'renderer', 'dist');
-const CHROMIUM = process.env.CLEARDISC_CHROMIUM || '/usr/bin/chromium';
 /** Where the screenshot of the answer goes (outside the folder removed at the end, so it can be looked at). */
 const SCREENSHOT =
   process.env.CLEARDISC_E2E_SCREENSHOT || path.join(os.tmpdir(), 'cleardisc-e2e-first-screen.png');
 const TOKEN = 'e2e-' + Math.random().toString(16).slice(2).padEnd(16, '0') + Date.now().toString(16);
-
-// Quiet, offline Chromium: without the background-networking flags it keeps trying to reach Google.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** The newest modification time of any file under these paths. */
-function newestMtime(paths: string[]): number {
-  let max = 0;
-  for (const p of paths) {
-    const st = fs.statSync(p);
-    if (!st.isDirectory()) max = Math.max(max, st.mtimeMs);
-    else max = Math.max(max, newestMtime(fs.readdirSync(p).map((e) => path.join(p, e))));
-  }
-  return max;
-}
 
 const IMAGES = 5;
 const NOT_USED = 3;
@@ -47,28 +23,10 @@ describe('first screen in a browser (cleardisc serve)', () => {
   let server: RunningServer | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(STATIC_DIR, 'index.html'))) {
-      throw new Error('renderer/dist/index.html is missing: run `npm run build` before the e2e tests.');
-    }
-    const built = fs.statSync(path.join(STATIC_DIR, 'index.html')).mtimeMs;
-    const newest = newestMtime([
-      path.join(ROOT, 'renderer', 'src'),
-      path.join(ROOT, 'renderer', 'index.html'),
-      path.join(ROOT, 'shared'),
-    ]);
-    if (newest > built) {
-      throw new Error(
-        'renderer/dist is older than renderer/src or shared/: run `npm run build` before the e2e tests.',
-      );
-    }
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install it (scripts/provision-system.sh) or set CLEARDISC_CHROMIUM.`,
-      );
-    }
+    requireBuiltPageAndChromium();
 
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleardisc-e2e-'));
     disc = path.join(tmp, 'disc');
@@ -91,27 +49,7 @@ describe('first screen in a browser (cleardisc serve)', () => {
 
     server = await startServer({ staticDir: STATIC_DIR, token: TOKEN, deps: { version: () => '0.1.0-e2e' } });
 
-    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      timeout: 20_000,
-      viewport: { width: 1000, height: 800 },
-      locale: 'en-GB',
-      colorScheme: 'light',
-    });
-    context.setDefaultTimeout(10_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    // Anything the page logs as an error (a CSP violation, a failed request, an exception) fails the run.
-    page.on('console', (m) => {
-      // Failed requests are listed (with their address) by the response handler below.
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-        problems.push(`console: ${m.text()}`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`${r.status()} ${new URL(r.url()).pathname}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    ({ context, page, problems } = await launchBrowser(path.join(tmp, 'profile')));
   }, 45_000);
 
   afterAll(async () => {

@@ -58,4 +58,37 @@ describe('the page’s HTTP client', () => {
     const { api } = client(() => json(404, { error: 'no picker' }));
     await expect(api.pickSource()).resolves.toBeNull();
   });
+
+  it('sends the review service and a send as JSON bodies, and reads the answers', async () => {
+    const state = { service: null, canRemember: false };
+    const status = { phase: 'reading', done: 0, total: 0, bytesDone: 0, bytesTotal: 0 };
+    const { api, calls } = client(({ url }) =>
+      url.endsWith('/api/send/status')
+        ? json(200, { status })
+        : url.endsWith('/api/send')
+          ? json(200, status)
+          : json(200, state),
+    );
+    const input = {
+      serviceUrl: 'https://review.example/dicom-web',
+      signIn: 'token' as const,
+      token: 'abc',
+      remember: false,
+    };
+    await expect(api.setService(input)).resolves.toEqual(state);
+    expect(calls[0].url).toBe('http://127.0.0.1:9/api/service/set');
+    expect(calls[0].init).toMatchObject({ method: 'POST', body: JSON.stringify(input) });
+    expect(calls[0].init?.headers).toMatchObject({ 'Content-Type': 'application/json' });
+
+    await expect(api.startSend({ source: '/media/cdrom', studies: ['1.2.3'] })).resolves.toEqual(status);
+    expect(calls[1]).toMatchObject({
+      url: 'http://127.0.0.1:9/api/send',
+      init: { method: 'POST', body: '{"source":"/media/cdrom","studies":["1.2.3"]}' },
+    });
+    await expect(api.sendStatus()).resolves.toEqual(status);
+    await expect(api.getService()).resolves.toEqual(state);
+    await expect(api.forgetService()).resolves.toEqual(state);
+    // Calls without a body say nothing about a content type.
+    expect(calls[2].init?.headers).not.toHaveProperty('Content-Type');
+  });
 });

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Manifest } from '../../../shared/deid-types';
+import type { DeidOptions, Manifest } from '../../../shared/deid-types';
 import { clearDiscHome } from '../home';
 import { writeFileAtomic } from '../atomic-write';
+import { randomCaseCode, type RandomBytes } from '../deid/case-record';
+import { canonicalOptions } from '../deid/plan';
 
 /** Where `send` keeps a case's job when no folder is given: beside the private records, never on the disc. */
 export function defaultJobDir(
@@ -56,4 +58,44 @@ export function sendMemory(env: Record<string, string | undefined> = process.env
       await writeFileAtomic(f, JSON.stringify({ caseCode }) + '\n', { mode: 0o600, sync: true });
     },
   };
+}
+
+/** What is chosen to send from a source: another choice of the same disc is another case. */
+export interface SendSelection {
+  studies: readonly string[];
+  includeBurnedIn: boolean;
+  options: Partial<DeidOptions>;
+}
+
+/**
+ * The case for a send that names none (the CLI without --case, the app): the one this same selection of
+ * this source was first sent to this service as, so a second try resumes it and nothing reaches the service
+ * twice under two pseudonyms; else a new code, remembered before anything is sent.
+ */
+export async function caseForSelection(
+  sopInstanceUIDs: readonly string[],
+  selection: SendSelection,
+  serviceUrl: string,
+  env: Record<string, string | undefined>,
+  random: RandomBytes,
+): Promise<{ caseCode: string; resumed: boolean }> {
+  if (sopInstanceUIDs.length === 0) return { caseCode: randomCaseCode(random), resumed: false }; // nothing to tell one empty folder from another
+  const key = sendKey(
+    [
+      ...sopInstanceUIDs,
+      // Options as they take effect (defaults filled in, keys in order): flag order must not make a new case.
+      JSON.stringify({
+        studies: [...new Set(selection.studies)].sort(),
+        burnedIn: selection.includeBurnedIn,
+        options: canonicalOptions(selection.options),
+      }),
+    ],
+    serviceUrl,
+  );
+  const memory = sendMemory(env);
+  const known = await memory.recall(key);
+  if (known) return { caseCode: known, resumed: true };
+  const caseCode = randomCaseCode(random);
+  await memory.remember(key, caseCode);
+  return { caseCode, resumed: false };
 }

@@ -1,6 +1,7 @@
 // ClearDiscApi over HTTP, for the page served by `cleardisc serve` (same origin; routes in shared/api.ts).
 import { HTTP_ROUTES, type ClearDiscApi } from '../../../shared/api';
 import type { ScanSummary } from '../../../shared/scan-types';
+import type { SendStatus, ServiceState } from '../../../shared/send-types';
 
 export const UNREACHABLE =
   'ClearDisc is not answering. Check that `cleardisc serve` is still running, then try again.';
@@ -68,9 +69,10 @@ export function createHttpClient(
   fetchImpl: Fetch = (input, init) => fetch(input, init),
   token: string | null = sessionToken(),
 ): ClearDiscApi {
-  const request = async (route: string, init?: RequestInit): Promise<Response> => {
+  const call = async (route: string, init?: RequestInit): Promise<Response> => {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
+    if (init?.body !== undefined) headers['Content-Type'] = 'application/json';
     try {
       // Same origin, no cookies, no referrer: the token header is the only credential.
       return await fetchImpl(base + route, {
@@ -86,15 +88,34 @@ export function createHttpClient(
   };
   return {
     async version() {
-      return (await json<{ version: string }>(await request(HTTP_ROUTES.version))).version;
+      return (await json<{ version: string }>(await call(HTTP_ROUTES.version))).version;
     },
     async pickSource() {
-      const res = await request(HTTP_ROUTES.pickSource, { method: 'POST' });
+      const res = await call(HTTP_ROUTES.pickSource, { method: 'POST' });
       if (res.status === 404) return null; // this server cannot show a folder picker
       return (await json<{ path: string | null }>(res)).path;
     },
     async scan(path: string) {
-      return json<ScanSummary>(await request(`${HTTP_ROUTES.scan}?path=${encodeURIComponent(path)}`));
+      return json<ScanSummary>(await call(`${HTTP_ROUTES.scan}?path=${encodeURIComponent(path)}`));
+    },
+    async getService() {
+      return json<ServiceState>(await call(HTTP_ROUTES.getService));
+    },
+    async setService(input) {
+      return json<ServiceState>(
+        await call(HTTP_ROUTES.setService, { method: 'POST', body: JSON.stringify(input) }),
+      );
+    },
+    async forgetService() {
+      return json<ServiceState>(await call(HTTP_ROUTES.forgetService, { method: 'POST' }));
+    },
+    async startSend(request) {
+      return json<SendStatus>(
+        await call(HTTP_ROUTES.startSend, { method: 'POST', body: JSON.stringify(request) }),
+      );
+    },
+    async sendStatus() {
+      return (await json<{ status: SendStatus | null }>(await call(HTTP_ROUTES.sendStatus))).status;
     },
   };
 }

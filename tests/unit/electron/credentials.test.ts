@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CREDENTIAL_MESSAGES, safeStorageCredentials } from '../../../main/electron/credentials';
+import { safeStorageCredentials } from '../../../main/electron/credentials';
+import { SERVICE_MESSAGES } from '../../../main/app/service';
 
 /** A stand-in for Electron's safeStorage: reversible, and visibly not the clear text. */
 function fakeSafeStorage(available = true) {
@@ -39,7 +40,7 @@ describe('desktop credentials in safeStorage', () => {
     const store = safeStorageCredentials(fakeSafeStorage(false), file);
     await expect(
       store.save({ serviceUrl: 'https://x/dicom-web', auth: { kind: 'bearer', token: 'tok' } }),
-    ).rejects.toThrow(CREDENTIAL_MESSAGES.noEncryption);
+    ).rejects.toThrow(SERVICE_MESSAGES.noEncryption);
     expect(fs.existsSync(file)).toBe(false);
   });
 
@@ -47,7 +48,7 @@ describe('desktop credentials in safeStorage', () => {
     const file = path.join(dir, 'service.json');
     fs.writeFileSync(file, 'not json');
     await expect(safeStorageCredentials(fakeSafeStorage(), file).load()).rejects.toThrow(
-      CREDENTIAL_MESSAGES.unreadable,
+      SERVICE_MESSAGES.unreadable,
     );
   });
 });

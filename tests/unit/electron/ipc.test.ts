@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { ipcChannel, type ClearDiscApi } from '../../../shared/api';
 import { REASONS } from '../../../shared/reasons';
-import { MESSAGES, registerHandlers, type IpcDeps } from '../../../main/electron/ipc';
+import { MESSAGES } from '../../../main/app/handlers';
+import { registerHandlers, type IpcDeps } from '../../../main/electron/ipc';
 import { buildInstance, testUid, writeFile, type InstanceSpec } from '../../fixtures/build-dicom';
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
@@ -62,7 +63,16 @@ describe('registerHandlers', () => {
   it('registers exactly one handler per ClearDiscApi method', () => {
     const ipc = new FakeIpcMain();
     registerHandlers(ipc, deps());
-    const methods: (keyof ClearDiscApi)[] = ['version', 'pickSource', 'scan'];
+    const methods: (keyof ClearDiscApi)[] = [
+      'version',
+      'pickSource',
+      'scan',
+      'getService',
+      'setService',
+      'forgetService',
+      'startSend',
+      'sendStatus',
+    ];
     expect([...ipc.handlers.keys()].sort()).toEqual(methods.map((m) => ipcChannel(m)).sort());
   });
 
@@ -147,10 +157,46 @@ describe('registerHandlers', () => {
 
     expect(Object.keys(exposed)).toEqual(['cleardisc']);
     const api = exposed.cleardisc as ClearDiscApi;
-    expect(Object.keys(api).sort()).toEqual(['pickSource', 'scan', 'version']);
+    expect(Object.keys(api).sort()).toEqual([...ipc.handlers.keys()].map((c) => c.slice(10)).sort());
     await expect(api.version()).resolves.toBe('9.8.7');
     const picked = await api.pickSource();
     expect(picked).toBe(disc);
     await expect(api.scan(picked!)).resolves.toMatchObject({ instances: 3 });
+    await expect(
+      api.setService({
+        serviceUrl: 'https://review.example/dicom-web/',
+        signIn: 'password',
+        user: 'clinic',
+        password: 'S3cret-pass',
+        remember: false,
+      }),
+    ).resolves.toEqual({
+      service: {
+        serviceUrl: 'https://review.example/dicom-web',
+        signIn: 'password',
+        user: 'clinic',
+        remembered: false,
+      },
+      canRemember: false,
+    });
+    await expect(api.sendStatus()).resolves.toBeNull();
+  });
+
+  it('the preload passes the handler’s sentence to the page without Electron’s wrapping', async () => {
+    const exposed: Record<string, ClearDiscApi> = {};
+    jest.doMock('electron', () => ({
+      contextBridge: { exposeInMainWorld: (key: string, value: ClearDiscApi) => (exposed[key] = value) },
+      ipcRenderer: {
+        // What Electron's ipcRenderer.invoke rejects with when the main-process handler throws.
+        invoke: async (channel: string) => {
+          throw new Error(`Error invoking remote method '${channel}': Error: ${MESSAGES.badPath}`);
+        },
+      },
+    }));
+    await jest.isolateModulesAsync(async () => {
+      await import('../../../main/electron/preload');
+    });
+    jest.dontMock('electron');
+    await expect(exposed.cleardisc.scan('x')).rejects.toThrow(new Error(MESSAGES.badPath));
   });
 });

@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HTTP_ROUTES } from '../../../shared/api';
 import type { ScanSummary } from '../../../shared/scan-types';
-import { MESSAGES } from '../../../main/electron/ipc';
+import { MESSAGES } from '../../../main/app/handlers';
+import { SEND_MESSAGES } from '../../../main/app/send-task';
+import { SERVICE_MESSAGES } from '../../../main/app/service';
 import {
   HTTP_MESSAGES,
   startServer,
@@ -31,7 +33,11 @@ interface Answer {
 function request(
   port: number,
   rawPath: string,
-  { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
+  {
+    method = 'GET',
+    headers = {},
+    body,
+  }: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -46,7 +52,7 @@ function request(
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -426,6 +432,100 @@ describe('startServer', () => {
         expect(a.json()).toEqual({ path: disc });
       } finally {
         await withPicker.close();
+      }
+    });
+
+    it('takes the review service and a send as JSON, and never gives a secret back', async () => {
+      const home = path.join(tmp, 'home-send');
+      const s = await start({
+        deps: { version: () => '1.2.3', send: { env: { CLEARDISC_HOME: home }, upload: { maxAttempts: 1 } } },
+      });
+      const post = (route: string, body: unknown, type = 'application/json') =>
+        request(s.port, route, {
+          method: 'POST',
+          headers: { ...auth(), 'Content-Type': type },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        });
+      try {
+        const none = await request(s.port, HTTP_ROUTES.getService, { headers: auth() });
+        expect(none.json()).toEqual({ service: null, canRemember: false });
+        expect((await request(s.port, HTTP_ROUTES.sendStatus, { headers: auth() })).json()).toEqual({
+          status: null,
+        });
+
+        // Only JSON, only small: a form from another page (text/plain, no preflight) cannot set anything.
+        const service = {
+          serviceUrl: 'http://127.0.0.1:9/dicom-web',
+          signIn: 'password',
+          user: 'clinic',
+          password: 'S3cret-pass',
+          remember: true,
+        };
+        expectPlainError(
+          await post(HTTP_ROUTES.setService, service, 'text/plain'),
+          400,
+          HTTP_MESSAGES.badBody,
+        );
+        expectPlainError(await post(HTTP_ROUTES.setService, '{"serviceUrl":'), 400, HTTP_MESSAGES.badBody);
+        expectPlainError(
+          await post(HTTP_ROUTES.setService, { ...service, password: 'x'.repeat(300 * 1024) }),
+          400,
+          HTTP_MESSAGES.badBody,
+        );
+        expectPlainError(
+          await post(HTTP_ROUTES.setService, { ...service, user: '' }),
+          422,
+          SERVICE_MESSAGES.noUser,
+        );
+        expectPlainError(
+          await request(s.port, HTTP_ROUTES.setService, { headers: auth() }),
+          405,
+          HTTP_MESSAGES.badMethod,
+        );
+
+        const set = await post(HTTP_ROUTES.setService, service);
+        expect(set.status).toBe(200);
+        // A browser session has no safe store: kept for this session only, and the page is told why.
+        expect(set.json()).toEqual({
+          service: { serviceUrl: service.serviceUrl, signIn: 'password', user: 'clinic', remembered: false },
+          canRemember: false,
+          notice: SERVICE_MESSAGES.noEncryption,
+        });
+        const again = await request(s.port, HTTP_ROUTES.getService, { headers: auth() });
+        expect(again.text).not.toContain('S3cret-pass');
+
+        expectPlainError(
+          await post(HTTP_ROUTES.startSend, { source: disc, studies: [] }),
+          422,
+          SEND_MESSAGES.noStudies,
+        );
+        const started = await post(HTTP_ROUTES.startSend, { source: disc, studies: [testUid(7)] });
+        expect(started.status).toBe(200);
+        expect(started.json()).toMatchObject({ phase: 'reading' });
+        expectPlainError(
+          await post(HTTP_ROUTES.startSend, { source: disc, studies: [testUid(7)] }),
+          409,
+          SEND_MESSAGES.busy,
+        );
+
+        // Nothing listens on port 9: the send stops, saying what to check, with nothing lost.
+        type Status = { phase: string; message?: string } | null;
+        const current = async () =>
+          ((await request(s.port, HTTP_ROUTES.sendStatus, { headers: auth() })).json() as { status: Status })
+            .status;
+        let status = await current();
+        while (!status || !['done', 'stopped'].includes(status.phase)) {
+          await new Promise((r) => setTimeout(r, 50));
+          status = await current();
+        }
+        expect(status).toMatchObject({ phase: 'stopped', message: SEND_MESSAGES.unreachable });
+
+        expect((await post(HTTP_ROUTES.forgetService, {})).json()).toEqual({
+          service: null,
+          canRemember: false,
+        });
+      } finally {
+        await s.close();
       }
     });
 

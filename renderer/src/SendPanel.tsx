@@ -1,0 +1,224 @@
+import { useEffect, useRef, useState, type RefObject } from 'react';
+import type { ClearDiscApi } from '../../shared/api';
+import { formatBytes } from '../../shared/format';
+import { REASONS } from '../../shared/reasons';
+import type { ScanSummary } from '../../shared/scan-types';
+import type { SendStatus, ServiceState } from '../../shared/send-types';
+import { count, modalityName, studyDate } from './format';
+import { ServiceForm } from './ServiceForm';
+
+const POLL_MS = 500;
+const running = (s: SendStatus | null) => Boolean(s && s.phase !== 'done' && s.phase !== 'stopped');
+
+function minutes(seconds: number): string {
+  if (seconds < 60) return 'less than a minute';
+  const m = Math.round(seconds / 60);
+  return m === 1 ? 'about a minute' : `about ${m} minutes`;
+}
+
+/** One sentence for where a send stands. */
+export function phaseLine(s: SendStatus): string {
+  switch (s.phase) {
+    case 'reading':
+      return 'Reading the disc…';
+    case 'preparing':
+      return `Removing personal information: ${s.done} of ${count(s.total, 'image')}`;
+    case 'sending': {
+      const bytes = s.bytesTotal ? ` (${formatBytes(s.bytesDone)} of ${formatBytes(s.bytesTotal)})` : '';
+      const eta = s.etaSeconds !== undefined ? `, ${minutes(s.etaSeconds)} left` : '';
+      return `Sending: ${s.done} of ${count(s.total, 'image')}${bytes}${eta}`;
+    }
+    case 'confirming':
+      return 'Checking with the review service that every image arrived…';
+    case 'done':
+      return 'Sent.';
+    case 'stopped':
+      return 'Sending stopped.';
+  }
+}
+
+/** Choose studies, say where they go, send, and follow it to the receipt. */
+export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSummary }) {
+  // With scans of more than one person on the disc, nothing is chosen for them: they pick each study.
+  const [chosen, setChosen] = useState<Set<string>>(
+    () => new Set(summary.multiplePatients ? [] : summary.studies.map((s) => s.studyInstanceUID)),
+  );
+  const [service, setService] = useState<ServiceState | null>(null);
+  const [status, setStatus] = useState<SendStatus | null>(null);
+  const [problem, setProblem] = useState('');
+  const outcome = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    api
+      .getService()
+      .then(setService, (err: unknown) =>
+        setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.'),
+      );
+  }, [api]);
+
+  // Follow the send while it runs; a page reloaded mid-send picks it up again (the first look, status null).
+  useEffect(() => {
+    if (status !== null && !running(status)) return;
+    let stop = false;
+    const timer = setTimeout(
+      () =>
+        void api.sendStatus().then(
+          (s) => !stop && setStatus(s),
+          (err: unknown) =>
+            !stop &&
+            setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.'),
+        ),
+      status === null ? 0 : POLL_MS,
+    );
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [api, status]);
+
+  const finished = status?.phase === 'done' || status?.phase === 'stopped';
+  useEffect(() => {
+    if (finished) outcome.current?.focus();
+  }, [finished]);
+
+  const images = summary.studies
+    .filter((s) => chosen.has(s.studyInstanceUID))
+    .reduce((n, s) => n + s.instances, 0);
+
+  async function send() {
+    setProblem('');
+    try {
+      setStatus(await api.startSend({ source: summary.root, studies: [...chosen] }));
+    } catch (err) {
+      setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.');
+    }
+  }
+
+  const toggle = (uid: string, on: boolean) =>
+    setChosen((c) => {
+      const n = new Set(c);
+      if (on) n.add(uid);
+      else n.delete(uid);
+      return n;
+    });
+
+  const busy = running(status);
+  return (
+    <section aria-labelledby="step-send" className="send">
+      <h2 id="step-send">Send for a second opinion</h2>
+      <fieldset disabled={busy}>
+        <legend>Which studies should be sent?</legend>
+        {summary.studies.map((st) => (
+          <label key={st.studyInstanceUID} className="choice">
+            <input
+              type="checkbox"
+              checked={chosen.has(st.studyInstanceUID)}
+              onChange={(e) => toggle(st.studyInstanceUID, e.target.checked)}
+            />{' '}
+            {st.studyDate ? studyDate(st.studyDate) : 'No date'}: {st.studyDescription || 'No description'} (
+            {st.modalities.map(modalityName).join(', ') || 'Unknown'}, {count(st.instances, 'image')})
+          </label>
+        ))}
+      </fieldset>
+
+      <h3>Where should they go?</h3>
+      {service ? (
+        <ServiceForm api={api} state={service} onChange={setService} />
+      ) : (
+        <p className="hint">Loading…</p>
+      )}
+
+      <h3>What leaves this computer</h3>
+      <ul className="leaves">
+        <li>Only the images of the studies you chose.</li>
+        <li>
+          Your name, ID numbers, birth date, address and phone number, and the names of doctors and hospitals,
+          are removed from every image first. Dates are shifted by the same amount, so the time between scans
+          stays right.
+        </li>
+        <li>Every image is checked again for any trace of your details just before it is sent.</li>
+        <li>Images that may show your name in the picture itself are left out, and you will see which.</li>
+      </ul>
+
+      <button
+        type="button"
+        className="primary"
+        onClick={() => void send()}
+        disabled={busy || images === 0 || !service?.service}
+      >
+        {status?.phase === 'stopped' ? 'Send again' : `Send ${count(images, 'image')}`}
+      </button>
+      {!service?.service && service && <p className="hint">Save where to send the images first.</p>}
+
+      <div role="status" aria-live="polite" className="status">
+        {status && busy && <p>{phaseLine(status)}</p>}
+      </div>
+      {status && busy && (
+        <progress
+          aria-label="Sending progress"
+          max={Math.max(
+            1,
+            status.phase === 'sending' && status.bytesTotal ? status.bytesTotal : status.total,
+          )}
+          value={status.phase === 'sending' && status.bytesTotal ? status.bytesDone : status.done}
+        />
+      )}
+      {problem && (
+        <div role="alert" className="problem">
+          <p>{problem}</p>
+        </div>
+      )}
+      {status && finished && <Outcome status={status} heading={outcome} />}
+    </section>
+  );
+}
+
+function Outcome({ status, heading }: { status: SendStatus; heading: RefObject<HTMLHeadingElement | null> }) {
+  const r = status.result;
+  const done = status.phase === 'done';
+  return (
+    <div className={done ? 'outcome' : 'outcome problem'} role={done ? undefined : 'alert'}>
+      <h3 tabIndex={-1} ref={heading}>
+        {done ? 'Your images were sent' : 'Not everything was sent'}
+      </h3>
+      {status.message && <p>{status.message}</p>}
+      {r && done && (
+        <p>
+          The review service confirmed it received {count(r.stored, 'image')} from{' '}
+          {count(r.studies.length, 'study', 'studies')}.
+        </p>
+      )}
+      {r && !done && r.stored > 0 && <p>{count(r.stored, 'image')} arrived safely.</p>}
+      {status.caseCode && (
+        <p>
+          Your case code is <strong className="case-code">{status.caseCode}</strong>. The review service knows
+          your images by this code, not by your name.
+        </p>
+      )}
+      {r?.receipt && (
+        <p>
+          A receipt is saved on this computer: <code>{r.receipt}</code>
+        </p>
+      )}
+      {r && r.leftOut.length > 0 && (
+        <details className="skipped">
+          <summary>
+            {count(
+              r.leftOut.reduce((n, l) => n + l.count, 0),
+              'file was',
+              'files were',
+            )}{' '}
+            not sent. Why?
+          </summary>
+          <ul>
+            {r.leftOut.map((l) => (
+              <li key={l.reason}>
+                {count(l.count, 'file')}: {REASONS[l.reason]}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
