@@ -90,7 +90,10 @@ const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"
 export async function exportMappings(rec: CaseRecord, dir: string): Promise<void> {
   const uids = [
     'id_old,id_new',
-    ...Object.entries(rec.uidMap).map(([a, b]) => `${csvCell(a)},${csvCell(b)}`),
+    // Sorted: the map fills in whatever order instances finished, the export is the same every time.
+    ...Object.entries(rec.uidMap)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([a, b]) => `${csvCell(a)},${csvCell(b)}`),
   ];
   const ids = [
     'id_old,id_new',

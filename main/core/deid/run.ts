@@ -6,27 +6,23 @@ import {
   type DeidSummary,
   type Manifest,
   type ManifestExclusion,
-  type ManifestInstance,
   type ManifestStudy,
 } from '../../../shared/deid-types';
-import { ClearDiscError, reasonOf } from '../errors';
+import { ClearDiscError } from '../errors';
 import { mapPool } from '../map-pool';
 import { writeFileAtomic } from '../atomic-write';
 import { readHeader } from '../dicom/read-header';
-import type { DicomElement } from '../dicom/parse';
-import { asciiValue, charsetsOf, findElement, T } from '../dicom/values';
+import { charsetsOf } from '../dicom/values';
 import { nodeSourceFs, type SourceFs } from '../scan/source-fs';
 import type { IndexedInstance } from '../scan/instance';
 import { buildIdentityTokens, type IdentityTokens } from '../verify/identity-tokens';
-import { verifyFile } from '../verify/second-lock';
 import { newCaseRecord, randomCaseCode, type RandomBytes, type RecordStore } from './case-record';
 import { collectIdentity, mergeIdentity, type CollectedIdentity } from './collect-identity';
 import { methodCodes } from './options';
 import type { ProfileOption } from './profile/profile';
 import { planKey, type DeidPlan } from './plan';
-import { deidentifyHeader } from './transform';
+import { processInstance, type InstanceOutcome, type InstanceContext } from './process-instance';
 import { createUidMapper } from './uid-map';
-import { writeInstance } from './write-instance';
 
 export const TOOL_NAME = 'ClearDisc';
 export const TOOL_VERSION = '0.1.0';
@@ -55,7 +51,7 @@ export interface DeidResult {
 }
 
 const MANIFEST = 'manifest.json';
-const QUARANTINE = 'quarantine';
+const CONCURRENCY = 8;
 
 const writeJsonAtomic = (file: string, data: unknown): Promise<void> =>
   writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n', { sync: true });
@@ -174,11 +170,11 @@ function layout(include: IndexedInstance[]): Map<IndexedInstance, string> {
  * quarantined with a reason; `manifest.json` says `complete: false` until the very end.
  */
 export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidResult> {
+  const out = path.resolve(deps.out);
+  await prepareOut(out, plan.root);
   const fsx = deps.fs ?? nodeSourceFs;
   const options: DeidOptions = { ...DEFAULT_DEID_OPTIONS, ...deps.options };
-  const out = path.resolve(deps.out);
-  const concurrency = deps.concurrency ?? 8;
-  await prepareOut(out, plan.root);
+  const concurrency = deps.concurrency ?? CONCURRENCY;
 
   const caseCode = deps.caseCode ?? randomCaseCode(deps.random);
   const record = (await deps.records.load(caseCode)) ?? newCaseRecord(caseCode, deps.random, deps.now);
@@ -228,99 +224,28 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
   };
   await writeJsonAtomic(path.join(out, MANIFEST), manifest);
 
-  const uids = createUidMapper(Buffer.from(record.secret, 'hex'));
+  const ctx: InstanceContext = {
+    root: plan.root,
+    out,
+    options,
+    caseCode,
+    dateOffsetDays: record.dateOffsetDays,
+    identity,
+    tokens,
+    pixelsCleaned: Boolean(deps.pixelsCleaned),
+    implementation: { classUid: IMPLEMENTATION_CLASS_UID, versionName: `CLEARDISC_${TOOL_VERSION}` },
+    uids: createUidMapper(Buffer.from(record.secret, 'hex')),
+    fs: fsx,
+  };
   const files = [...layout(plan.include)];
   const kept = new Set<string>();
   const applied = new Set<ProfileOption>();
-  type Outcome =
-    | {
-        kind: 'written';
-        entry: ManifestInstance;
-        studyDescription: string;
-        keptFreeText: string[];
-        appliedOptions: Iterable<ProfileOption>;
-      }
-    | { kind: 'excluded' | 'quarantined'; item: ManifestExclusion };
   let done = 0;
 
-  const processOne = async (index: number): Promise<Outcome> => {
-    const [inst, rel] = files[index];
-    const dest = path.join(out, rel);
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
-    const src = await fsx.open(path.join(plan.root, inst.path)).catch(() => undefined);
-    if (!src) return { kind: 'excluded', item: { path: inst.path, reason: 'unreadable' } };
-    let written;
-    let report: { keptFreeText: string[]; appliedOptions: Iterable<ProfileOption> } | undefined;
-    try {
-      written = await writeInstance(path.join(plan.root, inst.path), dest, src, (parts) => {
-        const r = deidentifyHeader(
-          {
-            meta: parts.meta,
-            elements: withSopFromMeta(parts.elements, parts.meta),
-            encoding: parts.encoding,
-            charsets: charsetsOf(parts.elements),
-          },
-          {
-            options,
-            caseCode,
-            uids,
-            dateOffsetDays: record.dateOffsetDays,
-            identity,
-            pixelsCleaned: Boolean(deps.pixelsCleaned),
-            implementation: { classUid: IMPLEMENTATION_CLASS_UID, versionName: `CLEARDISC_${TOOL_VERSION}` },
-          },
-        );
-        report = r; // counted in the manifest only if this instance is written (not held back below)
-        return { meta: r.meta, elements: r.elements };
-      });
-    } catch (err) {
-      return { kind: 'excluded', item: { path: inst.path, reason: reasonOf(err) } };
-    } finally {
-      await src.close();
-    }
-
-    // Synced now, while other instances keep the processor busy; the manifest says complete only after all.
-    await syncFile(dest);
-    // The second lock: an independent parser re-reads the file looking for any identity token.
-    // Header-only re-read for all but small files: the pixel bytes were streamed unchanged and are not text.
-    const check = await verifyFile(dest, tokens, { maxWholeFileBytes: 64 * 1024 });
-    if (!check.ok) {
-      const qdir = path.join(out, QUARANTINE);
-      await fsp.mkdir(qdir, { recursive: true });
-      await fsp.rename(dest, path.join(qdir, `${String(index + 1).padStart(5, '0')}.dcm`));
-      return {
-        kind: 'quarantined',
-        item: { path: inst.path, reason: check.error ? 'verify-failed' : 'identity-found' },
-      };
-    }
-    const get = (tag: number) => asciiValue(findElement(written.elements, tag));
-    if (!get(T.SOPInstanceUID)) {
-      // Never list an instance a review service could not store.
-      await fsp.rm(dest, { force: true });
-      return { kind: 'excluded', item: { path: inst.path, reason: 'missing-uid' } };
-    }
-    return {
-      kind: 'written',
-      keptFreeText: report?.keptFreeText ?? [],
-      appliedOptions: report?.appliedOptions ?? [],
-      studyDescription: get(T.StudyDescription),
-      entry: {
-        file: rel,
-        sopInstanceUID: get(T.SOPInstanceUID),
-        sopClassUID: get(T.SOPClassUID),
-        studyInstanceUID: get(T.StudyInstanceUID),
-        seriesInstanceUID: get(T.SeriesInstanceUID),
-        transferSyntaxUID: written.transferSyntaxUID,
-        modality: get(T.Modality),
-        bytes: written.bytes,
-        sha256: written.sha256,
-      },
-    };
-  };
-
   // A few instances at once: one's disc or fsync wait overlaps another's parsing and checking.
-  const outcomes = await mapPool(files, concurrency, async (_, i) => {
-    const o = await processOne(i);
+  const outcomes = await mapPool(files, concurrency, async ([inst, file], index) => {
+    const job = { index, source: inst.path, file };
+    const o: InstanceOutcome = await processInstance(ctx, job);
     deps.onProgress?.({ done: ++done, total: files.length });
     return o;
   });
@@ -351,7 +276,10 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
   // Remove series folders emptied by quarantine or failures, so the tree holds only manifest files.
   await removeEmptyDirs(out);
 
-  record.uidMap = { ...record.uidMap, ...Object.fromEntries(uids.entries()) };
+  record.uidMap = {
+    ...record.uidMap,
+    ...Object.fromEntries(ctx.uids.entries()),
+  };
   record.identity = identity;
   await deps.records.save(record);
 
@@ -379,31 +307,6 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
       keptFreeText: manifest.keptFreeText,
     },
   };
-}
-
-/**
- * Old files sometimes carry their SOP Class/Instance UIDs only in File Meta: copy them into the data set
- * so they are mapped like every other UID and the output is a complete instance.
- */
-export function withSopFromMeta(elements: DicomElement[], meta: DicomElement[]): DicomElement[] {
-  const add: DicomElement[] = [];
-  for (const [ds, m] of [
-    [T.SOPClassUID, T.MediaStorageSOPClassUID],
-    [T.SOPInstanceUID, T.MediaStorageSOPInstanceUID],
-  ] as const) {
-    const fromMeta = findElement(meta, m);
-    if (!findElement(elements, ds) && fromMeta?.value) add.push({ ...fromMeta, tag: ds });
-  }
-  return add.length ? [...elements, ...add] : elements;
-}
-
-async function syncFile(file: string): Promise<void> {
-  const fh = await fsp.open(file, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 async function removeEmptyDirs(dir: string): Promise<boolean> {

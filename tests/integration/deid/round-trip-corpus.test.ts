@@ -11,7 +11,7 @@ import { bufferSource, readHeader } from '../../../main/core/dicom/read-header';
 import { asciiValue, findElement, T, walk } from '../../../main/core/dicom/values';
 import { scan, type ScanResult } from '../../../main/core/scan/scan';
 import { writeInstance } from '../../../main/core/deid/write-instance';
-import { withSopFromMeta } from '../../../main/core/deid/run';
+import { withSopFromMeta } from '../../../main/core/deid/process-instance';
 import { dciodvfy } from '../../support/dciodvfy';
 import { TESTDATA } from '../../support/testdata';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
