@@ -34,6 +34,8 @@ export interface InstanceContext {
   pixelsCleaned: boolean;
   implementation: { classUid: string; versionName: string };
   uids: UidMapper;
+  /** mkdir -p, once per folder of the run (see dirMaker). */
+  ensureDir: (dir: string) => Promise<void>;
   fs: SourceFs;
 }
 
@@ -58,7 +60,7 @@ export type InstanceOutcome =
 export async function processInstance(ctx: InstanceContext, job: InstanceJob): Promise<InstanceOutcome> {
   const sourcePath = path.join(ctx.root, job.source);
   const dest = path.join(ctx.out, job.file);
-  await fsp.mkdir(path.dirname(dest), { recursive: true });
+  await ctx.ensureDir(path.dirname(dest));
   const src = await ctx.fs.open(sourcePath).catch(() => undefined);
   if (!src) return { kind: 'excluded', item: { path: job.source, reason: 'unreadable' } };
   let written;
@@ -91,8 +93,6 @@ export async function processInstance(ctx: InstanceContext, job: InstanceJob): P
     await src.close();
   }
 
-  // Synced now, while other instances keep the processor busy; the manifest says complete only after all.
-  await syncFile(dest);
   // The second lock: an independent parser re-reads the file looking for any identity token.
   // Header-only re-read for all but small files: the pixel bytes were streamed unchanged and are not text.
   const check = await verifyFile(dest, ctx.tokens, { maxWholeFileBytes: 64 * 1024 });
@@ -146,11 +146,12 @@ export function withSopFromMeta(elements: DicomElement[], meta: DicomElement[]):
   return add.length ? [...elements, ...add] : elements;
 }
 
-async function syncFile(file: string): Promise<void> {
-  const fh = await fsp.open(file, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+/** mkdir -p that asks the file system once per folder: a series' hundreds of slices share one. */
+export function dirMaker(): (dir: string) => Promise<void> {
+  const made = new Map<string, Promise<unknown>>();
+  return async (dir) => {
+    let p = made.get(dir);
+    if (!p) made.set(dir, (p = fsp.mkdir(dir, { recursive: true })));
+    await p;
+  };
 }

@@ -21,7 +21,7 @@ import { collectIdentity, mergeIdentity, type CollectedIdentity } from './collec
 import { methodCodes } from './options';
 import type { ProfileOption } from './profile/profile';
 import { planKey, type DeidPlan } from './plan';
-import { processInstance, type InstanceOutcome, type InstanceContext } from './process-instance';
+import { dirMaker, processInstance, type InstanceOutcome, type InstanceContext } from './process-instance';
 import { createUidMapper } from './uid-map';
 
 export const TOOL_NAME = 'ClearDisc';
@@ -236,6 +236,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     implementation: { classUid: IMPLEMENTATION_CLASS_UID, versionName: `CLEARDISC_${TOOL_VERSION}` },
     uids: createUidMapper(Buffer.from(record.secret, 'hex')),
     fs: fsx,
+    ensureDir: dirMaker(),
   };
   const files = [...layout(plan.include)];
   const kept = new Set<string>();

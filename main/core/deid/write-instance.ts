@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { ClearDiscError } from '../errors';
 import { DataSetParser, type DicomElement } from '../dicom/parse';
 import { pixelValueSpan } from '../dicom/pixel-span';
@@ -75,6 +75,7 @@ class HashCount extends Transform {
 
 const CHUNK = 1024 * 1024;
 const WRITEBACK_EVERY = 32 * 1024 * 1024;
+const WHOLE_FILE_LIMIT = 2 * 1024 * 1024;
 
 /**
  * Big files: asks the disk to start writing what is already written (fdatasync in the background, one at a
@@ -123,10 +124,48 @@ async function* bytesOf(src: RandomAccessSource, parts: Array<Uint8Array | { sta
   }
 }
 
+/** Writes to an open file and leaves it open, so it can be synced before it is closed. */
+function fileSink(fh: fsp.FileHandle): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const rest = async (buf: Buffer): Promise<void> => {
+        // A regular file takes the whole buffer in one write; the loop only guards a short write.
+        for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+      };
+      rest(chunk).then(() => cb(), cb);
+    },
+  });
+}
+
+/**
+ * Writes the parts to `fh`, hashing as they go. A small file (most CT and MR slices) is gathered and written
+ * in one call: its pixels are at most one streaming chunk anyway, and a stream pipeline per file costs more
+ * than the copy. Bigger files stream a chunk at a time.
+ */
+async function writeParts(
+  fh: fsp.FileHandle,
+  src: RandomAccessSource,
+  parts: Array<Uint8Array | { start: number; end: number }>,
+): Promise<{ bytes: number; sha256: string }> {
+  const size = parts.reduce((n, p) => n + (p instanceof Uint8Array ? p.length : p.end - p.start), 0);
+  if (size <= WHOLE_FILE_LIMIT) {
+    const chunks: Uint8Array[] = [];
+    for await (const c of bytesOf(src, parts)) chunks.push(c);
+    const all = Buffer.concat(chunks);
+    await fh.writeFile(all);
+    return { bytes: all.length, sha256: createHash('sha256').update(all).digest('hex') };
+  }
+  const counter = new HashCount();
+  const writeback = new EarlyWriteback(fh);
+  await pipeline(bytesOf(src, parts), counter, writeback, fileSink(fh));
+  await writeback.settled();
+  return { bytes: counter.count, sha256: counter.hash.digest('hex') };
+}
+
 /**
  * Writes a de-identified copy of `sourcePath` to `destPath`: the header is parsed and rewritten by
  * `transform`, Pixel Data is streamed unchanged from the source, anything after it is transformed too.
- * The file appears at `destPath` only when complete (written to a temporary name, then renamed).
+ * The file appears at `destPath` only when complete and synced (written to a temporary name, then renamed).
  */
 export async function writeInstance(
   sourcePath: string,
@@ -186,22 +225,21 @@ export async function writeInstance(
   }
 
   const tmp = `${destPath}.partial`;
-  const counter = new HashCount();
   const fh = await fsp.open(tmp, 'w');
-  const writeback = new EarlyWriteback(fh);
-  const ws = fh.createWriteStream(); // closes fh when done
+  let written: { bytes: number; sha256: string };
   try {
-    await pipeline(bytesOf(src, parts), counter, writeback, ws);
-    await writeback.settled();
-    // Durability is the caller's: a run syncs all its files together before declaring itself complete.
-    await fsp.rename(tmp, destPath);
+    written = await writeParts(fh, src, parts);
+    // Synced before it takes its name: a file under destPath is whole, even after a power cut.
+    await fh.sync();
   } catch (err) {
+    await fh.close().catch(() => undefined);
     await fsp.rm(tmp, { force: true });
     throw err;
   }
+  await fh.close();
+  await fsp.rename(tmp, destPath);
   return {
-    bytes: counter.count,
-    sha256: counter.hash.digest('hex'),
+    ...written,
     meta,
     elements: t.elements,
     transferSyntaxUID: out.uid,
