@@ -19,7 +19,8 @@ export function ServiceForm({
   const [signIn, setSignIn] = useState<SignIn>(current?.signIn ?? 'password');
   const [user, setUser] = useState(current?.user ?? '');
   const [secret, setSecret] = useState('');
-  const [remember, setRemember] = useState(state.canRemember);
+  // Off until the person asks: on a shared computer, details left behind would let others send as them.
+  const [remember, setRemember] = useState(false);
   const [problem, setProblem] = useState('');
   const [saving, setSaving] = useState(false);
 

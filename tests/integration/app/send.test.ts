@@ -13,15 +13,9 @@ import { safeStorageCredentials } from '../../../main/electron/credentials';
 import type { Manifest } from '../../../shared/deid-types';
 import { TEST_FILES, requireTestdata } from '../../support/testdata';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
+import { fakeSafeStorage } from '../../support/fake-safe-storage';
 
 jest.setTimeout(120_000);
-
-/** Stands in for Electron's safeStorage: reversible, and visibly not the clear text. */
-const fakeSafeStorage = {
-  isEncryptionAvailable: () => true,
-  encryptString: (s: string) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ 0x5a)),
-  decryptString: (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
-};
 
 async function finished(api: ApiHandlers): Promise<SendStatus> {
   for (;;) {
@@ -42,7 +36,7 @@ describe('sending from the app', () => {
   const app = (password = true) =>
     createApiHandlers({
       version: () => '1.0.0',
-      credentials: password ? safeStorageCredentials(fakeSafeStorage, store) : undefined,
+      credentials: password ? safeStorageCredentials(fakeSafeStorage(), store) : undefined,
       send: { env: { CLEARDISC_HOME: home }, upload: { maxAttempts: 2 } },
     });
 

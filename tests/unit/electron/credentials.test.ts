@@ -3,16 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { safeStorageCredentials } from '../../../main/electron/credentials';
 import { SERVICE_MESSAGES } from '../../../main/app/service';
-
-/** A stand-in for Electron's safeStorage: reversible, and visibly not the clear text. */
-function fakeSafeStorage(available = true) {
-  const key = 0x5a;
-  return {
-    isEncryptionAvailable: () => available,
-    encryptString: (s: string) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ key)),
-    decryptString: (b: Buffer) => Buffer.from(b.map((x) => x ^ key)).toString('utf8'),
-  };
-}
+import { fakeSafeStorage } from '../../support/fake-safe-storage';
 
 describe('desktop credentials in safeStorage', () => {
   let dir: string;

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ServiceState } from '../../../shared/send-types';
+import { fakeSafeStorage } from '../../support/fake-safe-storage';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 
@@ -38,12 +39,7 @@ function fakeElectron(userData: string) {
     },
     dialog: { showOpenDialog: jest.fn() },
     ipcMain: { handle: (channel: string, h: Handler) => handlers.set(channel, h) },
-    // Reversible and visibly not the clear text, like the real one.
-    safeStorage: {
-      isEncryptionAvailable: () => true,
-      encryptString: (s: string) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ 0x5a)),
-      decryptString: (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
-    },
+    safeStorage: fakeSafeStorage(),
     session: {
       defaultSession: {
         setPermissionRequestHandler: jest.fn(),
