@@ -114,11 +114,19 @@ async function* bytesOf(src: RandomAccessSource, parts: Array<Uint8Array | { sta
       yield p;
       continue;
     }
-    // Pixel bytes go from the source file to the output unchanged, a chunk at a time, never whole.
+    // Pixel bytes go from the source file to the output unchanged, a chunk at a time, never whole. The next
+    // chunk is read while this one is hashed and written (one chunk ahead, no more).
+    const readAt = (at: number) => {
+      const read = src.read(at, Math.min(CHUNK, p.end - at));
+      read.catch(() => undefined); // awaited below, or dropped when the run stops early
+      return { at, read };
+    };
+    let ahead: ReturnType<typeof readAt> | undefined;
     for (let pos = p.start; pos < p.end;) {
-      const chunk = await src.read(pos, Math.min(CHUNK, p.end - pos));
+      const chunk = await (ahead?.at === pos ? ahead : readAt(pos)).read;
       if (chunk.length === 0) throw new ClearDiscError('truncated', 'pixel data ended early');
       pos += chunk.length;
+      ahead = pos < p.end ? readAt(pos) : undefined;
       yield chunk;
     }
   }
