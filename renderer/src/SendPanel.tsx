@@ -56,14 +56,15 @@ export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSu
       );
   }, [api]);
 
-  // Follow the send while it runs; a page reloaded mid-send picks it up again (the first look, status null).
+  // Follow the send while it runs. The first look (status null) picks up a send still running after a reload,
+  // but not the outcome of an earlier one, which may be another disc's.
   useEffect(() => {
     if (status !== null && !running(status)) return;
     let stop = false;
     const timer = setTimeout(
       () =>
         void api.sendStatus().then(
-          (s) => !stop && setStatus(s),
+          (s) => !stop && setStatus(status === null && s && !running(s) ? null : s),
           (err: unknown) =>
             !stop &&
             setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.'),

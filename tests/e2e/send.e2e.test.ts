@@ -103,6 +103,14 @@ describe('sending from the page (cleardisc serve)', () => {
     expect(held.map((i) => i.sopInstanceUID)).toEqual([manifest.instances[0].sopInstanceUID]);
     const bytes = await orthanc!.instanceFile(held[0].id);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(manifest.instances[0].sha256);
+
+    // Looking at a disc again starts afresh: the earlier outcome is not shown as if it were this one's.
+    const looked = page.waitForResponse((r) => r.url().endsWith('/api/send/status'));
+    await page.getByRole('button', { name: 'Look for scans' }).click();
+    await looked;
+    await send.getByRole('button', { name: 'Send 0 images' }).waitFor();
+    await page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
+    await expect(send.getByRole('heading', { name: 'Your images were sent' }).count()).resolves.toBe(0);
   });
 
   it('logged no errors (no CSP violation, no failed request)', () => {
