@@ -19,8 +19,12 @@ export interface ClearDiscApi {
   setService(input: ServiceInput): Promise<ServiceState>;
   /** Forgets the review service and its sign-in details, also from this computer's encrypted store. */
   forgetService(): Promise<ServiceState>;
-  /** Starts reading, cleaning and sending the chosen studies; one send at a time. */
+  /** Starts reading and cleaning the chosen studies; it stops at 'review' until confirmed. One at a time. */
   startSend(request: SendRequest): Promise<SendStatus>;
+  /** After the review: send what was prepared. */
+  confirmSend(): Promise<SendStatus>;
+  /** After the review: send nothing (what was prepared stays on this computer only). */
+  cancelSend(): Promise<SendStatus>;
   /** Where the current (or last) send stands; null before the first. */
   sendStatus(): Promise<SendStatus | null>;
 }
@@ -54,6 +58,10 @@ export const HTTP_ROUTES = {
   forgetService: '/api/service/forget',
   /** POST, JSON body SendRequest → SendStatus (409 while another send runs) */
   startSend: '/api/send',
+  /** POST → SendStatus (409 unless a send waits for its review) */
+  confirmSend: '/api/send/confirm',
+  /** POST → SendStatus (409 unless a send waits for its review) */
+  cancelSend: '/api/send/cancel',
   /** GET → `{ "status": SendStatus | null }` */
   sendStatus: '/api/send/status',
 } as const satisfies Record<ClearDiscMethod, string>;

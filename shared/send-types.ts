@@ -39,7 +39,30 @@ export interface SendRequest {
   studies: string[];
 }
 
-export type SendPhase = 'reading' | 'preparing' | 'sending' | 'confirming' | 'done' | 'stopped';
+/** 'review': prepared and waiting for the person to look at what will leave, and say send or not. */
+export type SendPhase = 'reading' | 'preparing' | 'review' | 'sending' | 'confirming' | 'done' | 'stopped';
+
+/** One attribute of a prepared image, as it will be sent. */
+export interface PreviewAttribute {
+  /** "(0010,0010)" */
+  tag: string;
+  /** "Patient Name"; "Private" or "Unknown" where the dictionary has no name. */
+  name: string;
+  /** The value as text; binary data is described by its size. */
+  value: string;
+  /** 0 at the top; 1 inside a sequence's item, and so on. */
+  depth: number;
+}
+
+/** What will leave this computer, shown before anything is sent. */
+export interface SendPreview {
+  studies: Array<SentStudy & { bytes: number }>;
+  leftOut: LeftOut[];
+  /** Names of free-text attributes kept (cleaned), for the person to look at. */
+  keptFreeText: string[];
+  /** Every attribute of one prepared image of each study. */
+  samples: Array<{ study: string; attributes: PreviewAttribute[] }>;
+}
 
 /** Left out of the upload, counted per reason. */
 export interface LeftOut {
@@ -65,6 +88,8 @@ export interface SendStatus {
   bytesTotal: number;
   /** Seconds left at the current rate, while sending. */
   etaSeconds?: number;
+  /** phase 'review': what will leave this computer. */
+  preview?: SendPreview;
   /** phase 'stopped': one plain sentence saying what went wrong and what to do. */
   message?: string;
   /** phase 'done', or 'stopped' after the upload ran. */

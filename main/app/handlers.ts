@@ -85,6 +85,8 @@ export function createApiHandlers(deps: ApiDeps): ApiHandlers {
       if (!credentials) throw new PlainError(SEND_MESSAGES.noService);
       return sender.start(r, credentials);
     },
+    confirmSend: async () => sender.confirm(),
+    cancelSend: async () => sender.cancel(),
     sendStatus: async () => sender.status(),
   };
 

@@ -5,10 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Manifest } from '../../shared/deid-types';
 import type { ReasonCode } from '../../shared/reasons';
-import type { LeftOut, SendRequest, SendStatus, SentStudy } from '../../shared/send-types';
+import * as path from 'node:path';
+import type { LeftOut, SendPreview, SendRequest, SendStatus, SentStudy } from '../../shared/send-types';
 import { defaultRecordDir, fileRecordStore, type RandomBytes } from '../core/deid/case-record';
 import { makePlan, planKey } from '../core/deid/plan';
 import { deidentify } from '../core/deid/run';
+import { previewFile } from '../core/deid/preview';
+import { nodeSourceFs } from '../core/scan/source-fs';
 import { ClearDiscError } from '../core/errors';
 import { caseForSelection, completedJob, defaultJobDir } from '../core/jobs/job-folder';
 import { runUpload } from '../core/jobs/upload';
@@ -41,6 +44,8 @@ export const SEND_MESSAGES = {
     'Some images could not be sent. Press Send again to retry them: images already sent are not sent twice.',
   unconfirmed:
     'The review service did not confirm every image. Press Send again to check and send what is missing.',
+  notInReview: 'There is nothing waiting to be sent. Please choose the studies and press Send.',
+  cancelled: 'Nothing was sent. The prepared copies stay on this computer only.',
   noRecord:
     'The private record of this case is not on this computer, so the images cannot be checked again before sending.',
   failed: 'Something went wrong inside ClearDisc. Please try again.',
@@ -58,8 +63,12 @@ export interface SendTaskDeps {
 }
 
 export interface Sender {
-  /** Starts a send; rejects with SEND_MESSAGES.busy while one runs. Resolves once it has started. */
+  /** Starts a send; throws SEND_MESSAGES.busy while one runs. It stops at 'review' until confirm() or cancel(). */
   start(request: SendRequest, service: ServiceCredentials): SendStatus;
+  /** Sends what the person reviewed; throws SEND_MESSAGES.notInReview when nothing waits. */
+  confirm(): SendStatus;
+  /** Sends nothing; throws SEND_MESSAGES.notInReview when nothing waits. */
+  cancel(): SendStatus;
   status(): SendStatus | null;
   /** Resolves when the current send (if any) has finished, whatever its outcome. */
   settled(): Promise<void>;
@@ -104,6 +113,30 @@ function studiesOf(manifest: Manifest): SentStudy[] {
   }));
 }
 
+/** Every attribute of one prepared image of each study, and what was left out. */
+async function previewOf(jobDir: string, manifest: Manifest): Promise<SendPreview> {
+  const samples: SendPreview['samples'] = [];
+  for (const st of manifest.studies) {
+    const first = manifest.instances.find((i) => i.studyInstanceUID === st.studyInstanceUID);
+    if (first)
+      samples.push({
+        study: st.studyDescription,
+        attributes: await previewFile(nodeSourceFs, path.join(jobDir, first.file)),
+      });
+  }
+  return {
+    studies: manifest.studies.map((s) => ({
+      description: s.studyDescription,
+      modalities: s.modalities,
+      images: s.instances,
+      bytes: s.bytes,
+    })),
+    leftOut: leftOutOf(manifest),
+    keptFreeText: manifest.keptFreeText,
+    samples,
+  };
+}
+
 /** Checks a request from the page (untrusted). */
 export function checkSendRequest(request: unknown): SendRequest {
   const r = (request && typeof request === 'object' ? request : {}) as Record<string, unknown>;
@@ -123,6 +156,8 @@ export function createSender(deps: SendTaskDeps): Sender {
   const records = () => fileRecordStore(defaultRecordDir(deps.env));
   let status: SendStatus | null = null;
   let running: Promise<void> | undefined;
+  // Set while a prepared send waits for the person's answer.
+  let decide: ((send: boolean) => void) | undefined;
 
   const update = (s: Partial<SendStatus>) => {
     status = { ...(status as SendStatus), ...s };
@@ -172,7 +207,13 @@ export function createSender(deps: SendTaskDeps): Sender {
         return;
       }
 
-      update({ phase: 'sending', done: 0, total: manifest.instances.length, bytesDone: 0, bytesTotal: 0 });
+      // The person sees exactly what will leave, and says whether to send it.
+      const preview = await previewOf(jobDir, manifest);
+      const send = await new Promise<boolean>((resolve) => {
+        decide = resolve;
+        update({ phase: 'review', done: 0, total: manifest!.instances.length, preview });
+      });
+      if (!send) return; // cancel() has said so
       outcome = await runUpload({
         jobDir,
         serviceUrl: service.serviceUrl,
@@ -231,6 +272,21 @@ export function createSender(deps: SendTaskDeps): Sender {
       status = { phase: 'reading', done: 0, total: 0, bytesDone: 0, bytesTotal: 0 };
       running = run(request, service).finally(() => (running = undefined));
       return status;
+    },
+    // Both answer with the state the send is now in, so the page never sees 'review' again after answering.
+    confirm() {
+      if (!decide) throw new PlainError(SEND_MESSAGES.notInReview);
+      decide(true);
+      decide = undefined;
+      update({ phase: 'sending', preview: undefined, done: 0, bytesDone: 0, bytesTotal: 0 });
+      return status as SendStatus;
+    },
+    cancel() {
+      if (!decide) throw new PlainError(SEND_MESSAGES.notInReview);
+      decide(false);
+      decide = undefined;
+      update({ phase: 'stopped', preview: undefined, message: SEND_MESSAGES.cancelled });
+      return status as SendStatus;
     },
     status: () => status,
     settled: async () => {

@@ -29,6 +29,8 @@ const api: ClearDiscApi = {
   setService: (input) => call('setService', input),
   forgetService: () => call('forgetService'),
   startSend: (request) => call('startSend', request),
+  confirmSend: () => call('confirmSend'),
+  cancelSend: () => call('cancelSend'),
   sendStatus: () => call('sendStatus'),
 };
 

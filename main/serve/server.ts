@@ -143,6 +143,8 @@ const API_ROUTES = new Map<string, { method: ClearDiscMethod; verb: 'GET' | 'POS
   [HTTP_ROUTES.setService, { method: 'setService', verb: 'POST' }],
   [HTTP_ROUTES.forgetService, { method: 'forgetService', verb: 'POST' }],
   [HTTP_ROUTES.startSend, { method: 'startSend', verb: 'POST' }],
+  [HTTP_ROUTES.confirmSend, { method: 'confirmSend', verb: 'POST' }],
+  [HTTP_ROUTES.cancelSend, { method: 'cancelSend', verb: 'POST' }],
   [HTTP_ROUTES.sendStatus, { method: 'sendStatus', verb: 'GET' }],
 ]);
 
@@ -172,7 +174,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 
 /** The status for a handler's sentence: what the person must fix (400), a clash (409), or our fault (500). */
 const BAD_REQUEST = new Set<string>([MESSAGES.badPath, HTTP_MESSAGES.badBody]);
-const CONFLICT = new Set<string>([HTTP_MESSAGES.busy, SEND_MESSAGES.busy]);
+const CONFLICT = new Set<string>([HTTP_MESSAGES.busy, SEND_MESSAGES.busy, SEND_MESSAGES.notInReview]);
 
 function send(
   res: http.ServerResponse,
@@ -287,6 +289,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return sendJson(res, 200, await api.forgetService());
         case 'startSend':
           return sendJson(res, 200, await api.startSend(await readJson(req)));
+        case 'confirmSend':
+          return sendJson(res, 200, await api.confirmSend());
+        case 'cancelSend':
+          return sendJson(res, 200, await api.cancelSend());
         case 'sendStatus':
           return sendJson(res, 200, { status: await api.sendStatus() });
       }

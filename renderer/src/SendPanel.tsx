@@ -3,7 +3,7 @@ import type { ClearDiscApi } from '../../shared/api';
 import { formatBytes } from '../../shared/format';
 import { REASONS } from '../../shared/reasons';
 import type { ScanSummary } from '../../shared/scan-types';
-import type { SendStatus, ServiceState } from '../../shared/send-types';
+import type { SendPreview, SendStatus, ServiceState } from '../../shared/send-types';
 import { count, modalityName, studyDate } from './format';
 import { ServiceForm } from './ServiceForm';
 
@@ -21,6 +21,8 @@ export function phaseLine(s: SendStatus): string {
   switch (s.phase) {
     case 'reading':
       return 'Reading the disc…';
+    case 'review':
+      return 'Prepared. Nothing has been sent yet: please check what will be sent.';
     case 'preparing':
       return `Removing personal information: ${s.done} of ${count(s.total, 'image')}`;
     case 'sending': {
@@ -59,7 +61,8 @@ export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSu
   // Follow the send while it runs. The first look (status null) picks up a send still running after a reload,
   // but not the outcome of an earlier one, which may be another disc's.
   useEffect(() => {
-    if (status !== null && !running(status)) return;
+    // Nothing changes while the person reviews: no need to ask.
+    if (status !== null && (!running(status) || status.phase === 'review')) return;
     let stop = false;
     const timer = setTimeout(
       () =>
@@ -154,7 +157,7 @@ export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSu
       <div role="status" aria-live="polite" className="status">
         {status && busy && <p>{phaseLine(status)}</p>}
       </div>
-      {status && busy && (
+      {status && busy && status.phase !== 'review' && (
         <progress
           aria-label="Sending progress"
           max={Math.max(
@@ -169,8 +172,109 @@ export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSu
           <p>{problem}</p>
         </div>
       )}
+      {status?.phase === 'review' && status.preview && (
+        <Review
+          preview={status.preview}
+          onAnswer={async (send) => {
+            setProblem('');
+            try {
+              setStatus(await (send ? api.confirmSend() : api.cancelSend()));
+            } catch (err) {
+              setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.');
+            }
+          }}
+        />
+      )}
       {status && finished && <Outcome status={status} heading={outcome} />}
     </section>
+  );
+}
+
+/** What will leave this computer, exactly, before anything does; then send or not. */
+function Review({ preview, onAnswer }: { preview: SendPreview; onAnswer: (send: boolean) => Promise<void> }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [answering, setAnswering] = useState(false);
+  useEffect(() => heading.current?.focus(), []);
+  const images = preview.studies.reduce((n, s) => n + s.images, 0);
+  const bytes = preview.studies.reduce((n, s) => n + s.bytes, 0);
+  const answer = async (send: boolean) => {
+    setAnswering(true);
+    await onAnswer(send);
+    setAnswering(false);
+  };
+  return (
+    <div className="review">
+      <h3 tabIndex={-1} ref={heading}>
+        Check what will leave this computer
+      </h3>
+      <p>
+        Nothing has been sent yet. {images === 1 ? 'This image' : `These ${count(images, 'image')}`} (
+        {formatBytes(bytes)}) will go to the review service:
+      </p>
+      <ul>
+        {preview.studies.map((s, i) => (
+          <li key={i}>
+            {s.description || 'No description'} ({s.modalities.map(modalityName).join(', ') || 'Unknown'}):{' '}
+            {count(s.images, 'image')}
+          </li>
+        ))}
+      </ul>
+      {preview.keptFreeText.length > 0 && (
+        <p>
+          Some written notes were kept, with names and other details taken out. They are in the lists below.
+        </p>
+      )}
+      {preview.samples.map((sample, i) => (
+        <details key={i} className="attributes">
+          <summary>Everything that is written in one image of “{sample.study || 'this study'}”</summary>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Detail</th>
+                <th scope="col">Value</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sample.attributes.map((a, j) => (
+                <tr key={j}>
+                  <td className={`depth-${Math.min(a.depth, 4)}`}>
+                    {a.name} <span className="tag">{a.tag}</span>
+                  </td>
+                  <td>{a.value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      ))}
+      {preview.leftOut.length > 0 && (
+        <details className="skipped">
+          <summary>
+            {count(
+              preview.leftOut.reduce((n, l) => n + l.count, 0),
+              'file is',
+              'files are',
+            )}{' '}
+            left out. Why?
+          </summary>
+          <ul>
+            {preview.leftOut.map((l) => (
+              <li key={l.reason}>
+                {count(l.count, 'file')}: {REASONS[l.reason]}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      <div className="actions">
+        <button type="button" className="primary" disabled={answering} onClick={() => void answer(true)}>
+          Send now
+        </button>
+        <button type="button" disabled={answering} onClick={() => void answer(false)}>
+          Don’t send
+        </button>
+      </div>
+    </div>
   );
 }
 

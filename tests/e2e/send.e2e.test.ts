@@ -78,6 +78,21 @@ describe('sending from the page (cleardisc serve)', () => {
     expect(await page.content()).not.toContain(orthanc!.password);
 
     await send.getByRole('button', { name: 'Send 1 image' }).click();
+    // Prepared, not sent: the page shows exactly what will leave, and waits for the person's answer.
+    await send
+      .getByRole('heading', { name: 'Check what will leave this computer' })
+      .waitFor({ timeout: 60_000 });
+    expect(await orthanc!.instanceCount()).toBe(0);
+    await send.getByText(/Everything that is written in one image/).click();
+    const nameRow = send.getByRole('row', { name: /Patient Name \(0010,0010\)/ });
+    const shownCode = (await nameRow.getByRole('cell').nth(1).textContent())?.trim();
+    expect(shownCode).toMatch(/^[A-Za-z0-9_-]{4,32}$/);
+    // Private attributes kept by the safe-private option are shown too, with the block they belong to.
+    await send.getByRole('row', { name: /Private Creator \(0019,0010\) GEMS_ACQU_01/ }).waitFor();
+    // The names on the disc ("… CompressedSamples") are shown above, to the person; never in what leaves.
+    expect(await send.locator('.review').textContent()).not.toMatch(/CompressedSamples/);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-review.png'), fullPage: true });
+    await send.getByRole('button', { name: 'Send now' }).click();
     const outcome = send.getByRole('heading', { name: 'Your images were sent' });
     await outcome.waitFor({ timeout: 60_000 });
     // Focus moves to the outcome, so a keyboard or screen-reader user lands on it.
@@ -88,7 +103,7 @@ describe('sending from the page (cleardisc serve)', () => {
       send.getByText('The review service confirmed it received 1 image from 1 study.').isVisible(),
     ).resolves.toBe(true);
     const caseCode = (await send.locator('.case-code').textContent())?.trim() ?? '';
-    expect(caseCode).toMatch(/^[A-Za-z0-9_-]{4,32}$/);
+    expect(caseCode).toBe(shownCode);
     const receipt = (await send.getByText(/receipt\.html$/).textContent())?.trim() ?? '';
     expect(fs.existsSync(receipt)).toBe(true);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

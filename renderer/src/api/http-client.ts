@@ -114,6 +114,12 @@ export function createHttpClient(
         await call(HTTP_ROUTES.startSend, { method: 'POST', body: JSON.stringify(request) }),
       );
     },
+    async confirmSend() {
+      return json<SendStatus>(await call(HTTP_ROUTES.confirmSend, { method: 'POST' }));
+    },
+    async cancelSend() {
+      return json<SendStatus>(await call(HTTP_ROUTES.cancelSend, { method: 'POST' }));
+    },
     async sendStatus() {
       return (await json<{ status: SendStatus | null }>(await call(HTTP_ROUTES.sendStatus))).status;
     },

@@ -17,12 +17,21 @@ import { fakeSafeStorage } from '../../support/fake-safe-storage';
 
 jest.setTimeout(120_000);
 
-async function finished(api: ApiHandlers): Promise<SendStatus> {
+/** Polls until the send reaches one of `phases`. */
+async function until(api: ApiHandlers, phases: SendStatus['phase'][]): Promise<SendStatus> {
   for (;;) {
     const s = await api.sendStatus();
-    if (s && (s.phase === 'done' || s.phase === 'stopped')) return s;
+    if (s && phases.includes(s.phase)) return s;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+const finished = (api: ApiHandlers) => until(api, ['done', 'stopped']);
+
+/** Waits for the review, says "send", and waits for the end. */
+async function sendAfterReview(api: ApiHandlers): Promise<SendStatus> {
+  const review = await until(api, ['review', 'stopped']);
+  if (review.phase === 'review') await api.confirmSend();
+  return finished(api);
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -94,6 +103,25 @@ describe('sending from the app', () => {
     await expect(second.startSend({ source: disc, studies: [ct.studyInstanceUID] })).rejects.toThrow(
       SEND_MESSAGES.busy,
     );
+    // Prepared, nothing sent yet: the review shows every attribute of the image as it will leave.
+    const review = await until(second, ['review']);
+    expect(await orthanc.instanceCount()).toBe(0);
+    const rows = review.preview!.samples[0].attributes;
+    expect(rows.find((a) => a.name === 'Patient Name')).toEqual({
+      tag: '(0010,0010)',
+      name: 'Patient Name',
+      value: review.caseCode,
+      depth: 0,
+    });
+    expect(rows.find((a) => a.name === 'Patient Identity Removed')?.value).toBe('YES');
+    expect(rows.at(-1)).toMatchObject({
+      name: 'Pixel Data',
+      value: expect.stringMatching(/^\(the image itself, /),
+    });
+    expect(JSON.stringify(review.preview)).not.toMatch(/CompressedSamples|Lastname|Firstname/i);
+    expect(review.preview!.studies).toEqual([expect.objectContaining({ modalities: ['CT'], images: 1 })]);
+    await second.confirmSend();
+    await expect(second.confirmSend()).rejects.toThrow(SEND_MESSAGES.notInReview);
     const done = await finished(second);
     expect(done).toMatchObject({
       phase: 'done',
@@ -119,7 +147,7 @@ describe('sending from the app', () => {
 
     // Sending the same choice again carries on with the same case: nothing is stored twice.
     await second.startSend({ source: disc, studies: [ct.studyInstanceUID] });
-    const again = await finished(second);
+    const again = await sendAfterReview(second);
     expect(again).toMatchObject({ phase: 'done', caseCode: done.caseCode, result: { stored: 1 } });
     expect(await orthanc.instanceCount()).toBe(1);
 
@@ -145,8 +173,14 @@ describe('sending from the app', () => {
     expect(state).toMatchObject({ service: { remembered: false }, canRemember: false });
     expect(state.notice).toMatch(/no secure place/);
     const scanned = await api.scan(disc);
+    // "Don't send" at the review: nothing leaves, and the person is told so.
     await api.startSend({ source: disc, studies: scanned.studies.map((s) => s.studyInstanceUID) });
-    const s = await finished(api);
+    await until(api, ['review']);
+    await api.cancelSend();
+    expect(await finished(api)).toMatchObject({ phase: 'stopped', message: SEND_MESSAGES.cancelled });
+
+    await api.startSend({ source: disc, studies: scanned.studies.map((s) => s.studyInstanceUID) });
+    const s = await sendAfterReview(api);
     expect(s).toMatchObject({ phase: 'stopped', message: SEND_MESSAGES.signIn });
     expect(await orthanc.instanceCount()).toBe(0);
   });

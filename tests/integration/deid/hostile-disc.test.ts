@@ -7,6 +7,8 @@ import { deidentify, type DeidResult } from '../../../main/core/deid/run';
 import { bufferSource, readHeader } from '../../../main/core/dicom/read-header';
 import { asciiValue, charsetsOf, findElement, T, textValue, walk } from '../../../main/core/dicom/values';
 import { scan } from '../../../main/core/scan/scan';
+import { nodeSourceFs } from '../../../main/core/scan/source-fs';
+import { previewFile } from '../../../main/core/deid/preview';
 import { verifyFile } from '../../../main/core/verify/second-lock';
 import { buildHostileDisc, HOSTILE_TOKENS } from '../../fixtures/hostile-disc';
 import { testUid } from '../../fixtures/build-dicom';
@@ -44,6 +46,26 @@ describe('a hostile disc: identity hidden everywhere the standard allows', () =>
     expect(result.summary.written).toBe(6);
     expect(result.summary.quarantined).toEqual([]);
     expect(result.summary.excluded).toEqual([]);
+  });
+
+  it('shows, in the preview of what will leave, attributes at every depth and no identity token', async () => {
+    for (const inst of result.manifest.instances) {
+      const rows = await previewFile(nodeSourceFs, path.join(out, inst.file));
+      const text = JSON.stringify(rows).toLowerCase();
+      for (const t of HOSTILE_TOKENS)
+        expect({ file: inst.file, found: text.includes(t.toLowerCase()) ? t : null }).toEqual({
+          file: inst.file,
+          found: null,
+        });
+      expect(rows.find((r) => r.name === 'SOP Instance UID')?.value).toBe(inst.sopInstanceUID);
+      expect(rows.find((r) => r.name === 'Patient Name')?.value).toBe('HOSTILE-01');
+    }
+    const all = (
+      await Promise.all(
+        result.manifest.instances.map((i) => previewFile(nodeSourceFs, path.join(out, i.file))),
+      )
+    ).flat();
+    expect(all.some((r) => r.depth >= 2)).toBe(true);
   });
 
   it('leaves not one byte of any identity token in any output file', () => {

@@ -71,6 +71,8 @@ describe('registerHandlers', () => {
       'setService',
       'forgetService',
       'startSend',
+      'confirmSend',
+      'cancelSend',
       'sendStatus',
     ];
     expect([...ipc.handlers.keys()].sort()).toEqual(methods.map((m) => ipcChannel(m)).sort());

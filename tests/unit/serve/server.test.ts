@@ -514,6 +514,12 @@ describe('startServer', () => {
           ((await request(s.port, HTTP_ROUTES.sendStatus, { headers: auth() })).json() as { status: Status })
             .status;
         let status = await current();
+        while (status?.phase !== 'review') {
+          await new Promise((r) => setTimeout(r, 50));
+          status = await current();
+        }
+        expect((await post(HTTP_ROUTES.confirmSend, {})).status).toBe(200);
+        expectPlainError(await post(HTTP_ROUTES.cancelSend, {}), 409, SEND_MESSAGES.notInReview);
         while (!status || !['done', 'stopped'].includes(status.phase)) {
           await new Promise((r) => setTimeout(r, 50));
           status = await current();
