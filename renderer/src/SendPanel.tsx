@@ -3,7 +3,7 @@ import type { ClearDiscApi } from '../../shared/api';
 import { formatBytes } from '../../shared/format';
 import { REASONS } from '../../shared/reasons';
 import type { ScanSummary } from '../../shared/scan-types';
-import type { SendPreview, SendStatus, ServiceState } from '../../shared/send-types';
+import type { LeftOut, SendPreview, SendStatus, ServiceState } from '../../shared/send-types';
 import { count, modalityName, studyDate } from './format';
 import { ServiceForm } from './ServiceForm';
 
@@ -247,25 +247,7 @@ function Review({ preview, onAnswer }: { preview: SendPreview; onAnswer: (send: 
           </table>
         </details>
       ))}
-      {preview.leftOut.length > 0 && (
-        <details className="skipped">
-          <summary>
-            {count(
-              preview.leftOut.reduce((n, l) => n + l.count, 0),
-              'file is',
-              'files are',
-            )}{' '}
-            left out. Why?
-          </summary>
-          <ul>
-            {preview.leftOut.map((l) => (
-              <li key={l.reason}>
-                {count(l.count, 'file')}: {REASONS[l.reason]}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <LeftOutList leftOut={preview.leftOut} one="file is" many="files are" what="left out" />
       <div className="actions">
         <button type="button" className="primary" disabled={answering} onClick={() => void answer(true)}>
           Send now
@@ -305,25 +287,41 @@ function Outcome({ status, heading }: { status: SendStatus; heading: RefObject<H
           A receipt is saved on this computer: <code>{r.receipt}</code>
         </p>
       )}
-      {r && r.leftOut.length > 0 && (
-        <details className="skipped">
-          <summary>
-            {count(
-              r.leftOut.reduce((n, l) => n + l.count, 0),
-              'file was',
-              'files were',
-            )}{' '}
-            not sent. Why?
-          </summary>
-          <ul>
-            {r.leftOut.map((l) => (
-              <li key={l.reason}>
-                {count(l.count, 'file')}: {REASONS[l.reason]}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+      {r && <LeftOutList leftOut={r.leftOut} one="file was" many="files were" what="not sent" />}
     </div>
+  );
+}
+
+/** "3 files were not sent. Why?", opening to one line per reason. */
+function LeftOutList({
+  leftOut,
+  one,
+  many,
+  what,
+}: {
+  leftOut: LeftOut[];
+  one: string;
+  many: string;
+  what: string;
+}) {
+  if (leftOut.length === 0) return null;
+  return (
+    <details className="skipped">
+      <summary>
+        {count(
+          leftOut.reduce((n, l) => n + l.count, 0),
+          one,
+          many,
+        )}{' '}
+        {what}. Why?
+      </summary>
+      <ul>
+        {leftOut.map((l) => (
+          <li key={l.reason}>
+            {count(l.count, 'file')}: {REASONS[l.reason]}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

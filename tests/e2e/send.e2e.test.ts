@@ -92,6 +92,8 @@ describe('sending from the page (cleardisc serve)', () => {
     // The names on the disc ("… CompressedSamples") are shown above, to the person; never in what leaves.
     expect(await send.locator('.review').textContent()).not.toMatch(/CompressedSamples/);
     await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-review.png'), fullPage: true });
+    // The MR study was not chosen: the review says so before anything leaves.
+    await expect(send.getByText('1 file is left out. Why?').isVisible()).resolves.toBe(true);
     await send.getByRole('button', { name: 'Send now' }).click();
     const outcome = send.getByRole('heading', { name: 'Your images were sent' });
     await outcome.waitFor({ timeout: 60_000 });
@@ -102,6 +104,7 @@ describe('sending from the page (cleardisc serve)', () => {
     await expect(
       send.getByText('The review service confirmed it received 1 image from 1 study.').isVisible(),
     ).resolves.toBe(true);
+    await expect(send.getByText('1 file was not sent. Why?').isVisible()).resolves.toBe(true);
     const caseCode = (await send.locator('.case-code').textContent())?.trim() ?? '';
     expect(caseCode).toBe(shownCode);
     const receipt = (await send.getByText(/receipt\.html$/).textContent())?.trim() ?? '';
