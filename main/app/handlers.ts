@@ -7,7 +7,7 @@ import { REASONS } from '../../shared/reasons';
 import type { ScanSummary } from '../../shared/scan-types';
 import { ClearDiscError } from '../core/errors';
 import { scan, summarize } from '../core/scan/scan';
-import { PlainError } from './plain-error';
+import { PlainError, SOMETHING_WENT_WRONG } from './plain-error';
 import { createSender, checkSendRequest, SEND_MESSAGES, type SendTaskDeps } from './send-task';
 import { createServiceKeeper, type CredentialStore } from './service';
 
@@ -32,7 +32,7 @@ export const MESSAGES = {
   /** The scanner's "could not be read" is about one file; for the chosen folder itself a person needs more. */
   cannotOpen:
     'ClearDisc could not open that location. Check that the disc is in the drive and the location is typed exactly, then try again.',
-  failed: 'Something went wrong inside ClearDisc. Please try again.',
+  failed: SOMETHING_WENT_WRONG,
 } as const;
 
 async function coreScan(root: string): Promise<ScanSummary> {

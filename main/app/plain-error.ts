@@ -9,3 +9,6 @@ export class PlainError extends Error {
     this.name = 'PlainError';
   }
 }
+
+/** What the page is told when something failed that is not the person's to fix. */
+export const SOMETHING_WENT_WRONG = 'Something went wrong inside ClearDisc. Please try again.';

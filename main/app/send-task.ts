@@ -20,7 +20,7 @@ import { readManifest, UploadInputError } from '../core/upload/manifest';
 import { StowFatalError, StowNetworkError } from '../core/upload/stow-client';
 import type { UploadOutcome } from '../core/upload/upload-job';
 import { REASONS } from '../../shared/reasons';
-import { PlainError } from './plain-error';
+import { PlainError, SOMETHING_WENT_WRONG } from './plain-error';
 import type { ServiceCredentials } from './service';
 
 export const SEND_MESSAGES = {
@@ -48,7 +48,7 @@ export const SEND_MESSAGES = {
   cancelled: 'Nothing was sent. The prepared copies stay on this computer only.',
   noRecord:
     'The private record of this case is not on this computer, so the images cannot be checked again before sending.',
-  failed: 'Something went wrong inside ClearDisc. Please try again.',
+  failed: SOMETHING_WENT_WRONG,
 } as const;
 
 export interface SendTaskDeps {

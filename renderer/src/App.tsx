@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ClearDiscApi } from '../../shared/api';
 import { REASONS, isReasonCode } from '../../shared/reasons';
 import type { ScanSummary } from '../../shared/scan-types';
-import { count, modalityName, personName, studyDate } from './format';
+import { count, modalityName, personName, problemText, studyDate } from './format';
 import { SendPanel } from './SendPanel';
 
 type State =
@@ -13,7 +13,7 @@ type State =
 
 const failed = (err: unknown): State => ({
   kind: 'error',
-  message: err instanceof Error && err.message ? err.message : 'Something went wrong. Please try again.',
+  message: problemText(err),
   // Set by the page's HTTP client (see api/http-client.ts); the desktop bridge never loses its connection.
   connection: err instanceof Error && err.name === 'ConnectionProblem',
 });

@@ -4,7 +4,7 @@ import { formatBytes } from '../../shared/format';
 import { REASONS } from '../../shared/reasons';
 import type { ScanSummary } from '../../shared/scan-types';
 import type { LeftOut, SendPreview, SendStatus, ServiceState } from '../../shared/send-types';
-import { count, modalityName, studyDate } from './format';
+import { count, modalityName, problemText, studyDate } from './format';
 import { ServiceForm } from './ServiceForm';
 
 const POLL_MS = 500;
@@ -51,11 +51,7 @@ export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSu
   const outcome = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    api
-      .getService()
-      .then(setService, (err: unknown) =>
-        setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.'),
-      );
+    api.getService().then(setService, (err: unknown) => setProblem(problemText(err)));
   }, [api]);
 
   // Follow the send while it runs. The first look (status null) picks up a send still running after a reload,
@@ -68,9 +64,7 @@ export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSu
       () =>
         void api.sendStatus().then(
           (s) => !stop && setStatus(status === null && s && !running(s) ? null : s),
-          (err: unknown) =>
-            !stop &&
-            setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.'),
+          (err: unknown) => !stop && setProblem(problemText(err)),
         ),
       status === null ? 0 : POLL_MS,
     );
@@ -94,7 +88,7 @@ export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSu
     try {
       setStatus(await api.startSend({ source: summary.root, studies: [...chosen] }));
     } catch (err) {
-      setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.');
+      setProblem(problemText(err));
     }
   }
 
@@ -180,7 +174,7 @@ export function SendPanel({ api, summary }: { api: ClearDiscApi; summary: ScanSu
             try {
               setStatus(await (send ? api.confirmSend() : api.cancelSend()));
             } catch (err) {
-              setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.');
+              setProblem(problemText(err));
             }
           }}
         />

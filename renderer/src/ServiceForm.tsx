@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { ClearDiscApi } from '../../shared/api';
 import type { ServiceState, SignIn } from '../../shared/send-types';
+import { problemText } from './format';
 
 /** Where the images go and how ClearDisc signs in there. The password or token is never shown back. */
 export function ServiceForm({
@@ -40,7 +41,7 @@ export function ServiceForm({
       setEditing(false);
       onChange(next);
     } catch (err) {
-      setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.');
+      setProblem(problemText(err));
     } finally {
       setSaving(false);
     }
@@ -53,7 +54,7 @@ export function ServiceForm({
       setUser('');
       setEditing(true);
     } catch (err) {
-      setProblem(err instanceof Error ? err.message : 'Something went wrong. Please try again.');
+      setProblem(problemText(err));
     }
   }
 

@@ -51,3 +51,8 @@ export function modalityName(code: string): string {
 export function count(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
+
+/** The sentence an API error carries (written for the person), or a general one when it has none. */
+export function problemText(err: unknown): string {
+  return err instanceof Error && err.message ? err.message : 'Something went wrong. Please try again.';
+}
