@@ -13,7 +13,7 @@ import { deidentify } from '../core/deid/run';
 import { previewFile } from '../core/deid/preview';
 import { nodeSourceFs } from '../core/scan/source-fs';
 import { ClearDiscError } from '../core/errors';
-import { caseForSelection, completedJob, defaultJobDir } from '../core/jobs/job-folder';
+import { caseForSelection, completedJob, damagedFiles, defaultJobDir } from '../core/jobs/job-folder';
 import { runUpload } from '../core/jobs/upload';
 import { scan } from '../core/scan/scan';
 import { readManifest, UploadInputError } from '../core/upload/manifest';
@@ -187,7 +187,12 @@ export function createSender(deps: SendTaskDeps): Sender {
 
       const secret = (await records().load(caseCode))?.secret;
       const prepared = await completedJob(jobDir, caseCode);
-      if (!(prepared && secret && prepared.planKey === planKey(plan, secret, selection.options))) {
+      const reusable =
+        prepared &&
+        secret &&
+        prepared.planKey === planKey(plan, secret, selection.options) &&
+        (await damagedFiles(jobDir, prepared)).length === 0;
+      if (!reusable) {
         await deidentify(plan, {
           out: jobDir,
           caseCode,

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runUpload } from '../core/jobs/upload';
-import { caseForSelection, completedJob, defaultJobDir } from '../core/jobs/job-folder';
+import { caseForSelection, completedJob, damagedFiles, defaultJobDir } from '../core/jobs/job-folder';
 import type { ScanResult } from '../core/scan/scan';
 import { makePlan, planKey } from '../core/deid/plan';
 import { defaultRecordDir, fileRecordStore } from '../core/deid/case-record';
@@ -47,11 +47,28 @@ export async function sendOne(
   } = {},
 ): Promise<UploadOutcome> {
   const progress = extra.progress ?? createProgress(io);
-  if (!extra.fresh && (await completedJob(a.out, a.caseCode))) {
+  const prepared = extra.fresh ? undefined : await completedJob(a.out, a.caseCode);
+  let damaged = prepared ? (await damagedFiles(a.out, prepared)).length : 0;
+  let scanned = extra.scanned;
+  if (damaged) {
+    // Prepared again only from a disc that is there: from an empty or missing one, the job would be replaced
+    // by nothing. Then the intact images are sent and the damaged ones reported as not sent.
+    scanned ??= await scanSource(a.source, progress).catch(() => undefined);
+    const plan = scanned && makePlan(scanned, { studies: a.studies, includeBurnedIn: a.includeBurnedIn });
+    if (!plan?.include.length) {
+      io.err(
+        `Prepared images damaged or missing in ${a.out}: ${damaged}. Put the disc back in to prepare them again.\n`,
+      );
+      damaged = 0;
+    }
+  }
+  if (prepared && !damaged) {
     io.err(`Resuming case ${a.caseCode}: the images were already prepared in ${a.out}.\n`);
   } else {
+    if (damaged)
+      io.err(`Prepared images damaged or missing in ${a.out}: ${damaged}. They are prepared again.\n`);
     io.err(`Case ${a.caseCode}: reading the disc and removing personal information (job folder ${a.out})…\n`);
-    const { summary } = await runDeid(a, io, { scanned: extra.scanned, progress });
+    const { summary } = await runDeid(a, io, { scanned, progress });
     io.err(
       `${summary.written} images prepared; ${summary.excluded.length + summary.quarantined.length} files left out.\n`,
     );

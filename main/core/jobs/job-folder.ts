@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DeidOptions, Manifest } from '../../../shared/deid-types';
@@ -23,6 +24,30 @@ export async function completedJob(jobDir: string, caseCode: string): Promise<Ma
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The files of a prepared job that are missing, or differ in size or SHA-256 from what its manifest says
+ * (a disk error, a program that changed or removed them). A job with any is prepared again rather than
+ * resumed: otherwise each new try would refuse the same damaged files.
+ */
+export async function damagedFiles(jobDir: string, manifest: Manifest): Promise<string[]> {
+  const root = path.resolve(jobDir);
+  const damaged: string[] = [];
+  for (const inst of manifest.instances) {
+    const file = path.resolve(root, inst.file);
+    try {
+      if (!file.startsWith(root + path.sep)) throw new Error('outside the job folder');
+      const st = await fsp.stat(file);
+      if (!st.isFile() || st.size !== inst.bytes) throw new Error('size');
+      const h = createHash('sha256');
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+      if (h.digest('hex') !== inst.sha256.toLowerCase()) throw new Error('content');
+    } catch {
+      damaged.push(inst.file);
+    }
+  }
+  return damaged;
 }
 
 /**

@@ -151,6 +151,22 @@ describe('sending from the app', () => {
     expect(again).toMatchObject({ phase: 'done', caseCode: done.caseCode, result: { stored: 1 } });
     expect(await orthanc.instanceCount()).toBe(1);
 
+    // A prepared copy damaged between two tries (a disk error, another program) is made again, not refused
+    // at every try: byte-identical to the first, and still nothing stored twice.
+    const prepared = path.join(job, manifest.instances[0].file);
+    const damaged = fs.readFileSync(prepared);
+    damaged[damaged.length - 100] ^= 0xff;
+    fs.writeFileSync(prepared, damaged);
+    await second.startSend({ source: disc, studies: [ct.studyInstanceUID] });
+    const healed = await sendAfterReview(second);
+    expect(healed).toMatchObject({
+      phase: 'done',
+      caseCode: done.caseCode,
+      result: { stored: 1, failed: 0 },
+    });
+    expect(sha(fs.readFileSync(prepared))).toBe(manifest.instances[0].sha256);
+    expect(await orthanc.instanceCount()).toBe(1);
+
     // Forgetting removes the details from this computer too.
     expect(await second.forgetService()).toEqual({ service: null, canRemember: true });
     expect(fs.existsSync(store)).toBe(false);

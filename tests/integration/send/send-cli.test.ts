@@ -194,6 +194,21 @@ describe('cleardisc send from the command line', () => {
       files,
     );
     expect(fs.existsSync(path.join(job, 'receipt.json'))).toBe(true);
+
+    // A prepared image damaged since (a disk error, another program): with the disc gone, the job is kept
+    // and the person told to put the disc back; with the disc, the images are prepared again, byte-identical.
+    const damagedFile = path.join(job, files[2]);
+    const intact = fs.readFileSync(damagedFile);
+    fs.writeFileSync(damagedFile, intact.subarray(0, intact.length - 10));
+    const absent = await send([empty, '--to', orthanc.dicomWebUrl, '--case', 'KEEP-1', '--out', job], env);
+    expect(absent.err).toContain(`Prepared images damaged or missing in ${job}: 1. Put the disc back in`);
+    expect((fs.readdirSync(job, { recursive: true }) as string[]).filter((f) => f.endsWith('.dcm'))).toEqual(
+      files,
+    );
+    const back = await send([disc, '--to', orthanc.dicomWebUrl, '--case', 'KEEP-1', '--out', job], env);
+    expect(back.err).toContain(`Prepared images damaged or missing in ${job}: 1. They are prepared again.`);
+    expect(back.code).toBe(0);
+    expect(fs.readFileSync(damagedFile).equals(intact)).toBe(true);
   });
 
   it('without --case, the order of --option flags does not make a new case', async () => {
