@@ -15,7 +15,7 @@ import type { CollectedIdentity } from './collect-identity';
 import type { ProfileOption } from './profile/profile';
 import { deidentifyHeader } from './transform';
 import type { UidMapper } from './uid-map';
-import { writeInstance } from './write-instance';
+import { OutputWriteError, writeInstance } from './write-instance';
 
 const QUARANTINE = 'quarantine';
 
@@ -88,6 +88,8 @@ export async function processInstance(ctx: InstanceContext, job: InstanceJob): P
       return { meta: r.meta, elements: r.elements };
     });
   } catch (err) {
+    // A full or failing output disk stops the run: the image is fine, and the set would silently be short.
+    if (err instanceof OutputWriteError) throw err;
     return { kind: 'excluded', item: { path: job.source, reason: reasonOf(err) } };
   } finally {
     await src.close();

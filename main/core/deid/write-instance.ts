@@ -31,6 +31,36 @@ export interface WrittenInstance {
   transferSyntaxUID: string;
 }
 
+/** What the common output failures mean, for the one line the person sees. */
+const OUTPUT_TROUBLE: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EFBIG: 'the file is too big for this disk or account',
+  EROFS: 'the disk is read-only',
+  EACCES: 'no permission to write there',
+  EPERM: 'no permission to write there',
+  EIO: 'the disk reported an error',
+};
+
+/**
+ * The output side failed (disk full, file too large, no permission, I/O error on the output disk): not the
+ * source's fault, so it must stop the run instead of being reported as a damaged image.
+ */
+export class OutputWriteError extends ClearDiscError {
+  constructor(cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'output error';
+    super('write-failed', OUTPUT_TROUBLE[code] ? `${OUTPUT_TROUBLE[code]}: ${code}` : code);
+    this.name = 'OutputWriteError';
+  }
+}
+
+/** Marks a failure of an output operation as the output's. */
+function onOutput<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    throw err instanceof OutputWriteError ? err : new OutputWriteError(err);
+  });
+}
+
 /** Trailing elements after Pixel Data larger than this are not plausible header data. */
 const MAX_TRAILING = 64 * 1024 * 1024;
 
@@ -140,7 +170,7 @@ function fileSink(fh: fsp.FileHandle): Writable {
         // A regular file takes the whole buffer in one write; the loop only guards a short write.
         for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
       };
-      rest(chunk).then(() => cb(), cb);
+      onOutput(rest(chunk)).then(() => cb(), cb);
     },
   });
 }
@@ -160,13 +190,13 @@ async function writeParts(
     const chunks: Uint8Array[] = [];
     for await (const c of bytesOf(src, parts)) chunks.push(c);
     const all = Buffer.concat(chunks);
-    await fh.writeFile(all);
+    await onOutput(fh.writeFile(all));
     return { bytes: all.length, sha256: createHash('sha256').update(all).digest('hex') };
   }
   const counter = new HashCount();
   const writeback = new EarlyWriteback(fh);
   await pipeline(bytesOf(src, parts), counter, writeback, fileSink(fh));
-  await writeback.settled();
+  await onOutput(writeback.settled());
   return { bytes: counter.count, sha256: counter.hash.digest('hex') };
 }
 
@@ -233,19 +263,19 @@ export async function writeInstance(
   }
 
   const tmp = `${destPath}.partial`;
-  const fh = await fsp.open(tmp, 'w');
+  const fh = await onOutput(fsp.open(tmp, 'w'));
   let written: { bytes: number; sha256: string };
   try {
     written = await writeParts(fh, src, parts);
     // Synced before it takes its name: a file under destPath is whole, even after a power cut.
-    await fh.sync();
+    await onOutput(fh.sync());
   } catch (err) {
     await fh.close().catch(() => undefined);
     await fsp.rm(tmp, { force: true });
     throw err;
   }
-  await fh.close();
-  await fsp.rename(tmp, destPath);
+  await onOutput(fh.close());
+  await onOutput(fsp.rename(tmp, destPath));
   return {
     ...written,
     meta,

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
-import { runCli } from '../../support/cli';
+import { BIN, runCli } from '../../support/cli';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileRecordStore } from '../../../main/core/deid/case-record';
 import { makePlan } from '../../../main/core/deid/plan';
@@ -131,5 +132,61 @@ describe('deid output folder safety', () => {
     // A finished run over it is complete again.
     expect((await deid(src, out)).code).toBe(0);
     expect(manifest().complete).toBe(true);
+  });
+
+  it('an output disk that fails part-way (here: file size limit) stops the run with exit 1; the image is not called damaged', () => {
+    // One image too big for the limit, one small: the small one is written, the big one cannot be.
+    writeFile(
+      src,
+      'BIG',
+      buildInstance({
+        sopInstanceUID: testUid(5, 1, 9),
+        studyInstanceUID: testUid(5),
+        seriesInstanceUID: testUid(5, 1),
+        instanceNumber: 9,
+        rows: 256,
+        columns: 256,
+      }),
+    );
+    const out = path.join(tmp, 'out');
+    // ulimit -f is in 1024-byte blocks: the 128 KB image fails with EFBIG, manifest and records fit.
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        'trap "" XFSZ; ulimit -f 64; exec "$0" "$@"',
+        process.execPath,
+        BIN,
+        'deid',
+        src,
+        '--out',
+        out,
+        '--case',
+        'ROBUST-1',
+        '--json',
+      ],
+      { env: { ...process.env, ...env }, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('cleardisc deid:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/could not be written to disk\. \(the file is too big .*: EFBIG\).*incomplete/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.complete).toBe(false);
+    expect(manifest.excluded).toEqual([]);
+    expect(listing(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
+
+    // With room again, the same command finishes: three images written, none excluded.
+    const again = spawnSync(
+      process.execPath,
+      [BIN, 'deid', src, '--out', out, '--case', 'ROBUST-1', '--json'],
+      {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      },
+    );
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ written: 3, excluded: [], quarantined: [] });
   });
 });
