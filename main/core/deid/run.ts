@@ -281,7 +281,9 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     ...record.uidMap,
     ...Object.fromEntries(ctx.uids.entries()),
   };
-  record.identity = identity;
+  // Merged, not replaced: a case may hold several discs, and the check before sending any of their outputs
+  // needs every identity the case has seen.
+  record.identity = record.identity ? mergeIdentity(record.identity, identity) : identity;
   await deps.records.save(record);
 
   manifest.studies = [...studyInfo.values()];
