@@ -10,6 +10,7 @@ import { foldForMatch } from '../dicom/charset';
 import {
   buildIdentityTokens,
   CJK,
+  compactPattern,
   TRANSLITERABLE,
   transliterate,
   type IdentityInput,
@@ -99,18 +100,35 @@ function matchAt(hay: string, start: number, needle: Needle): boolean {
   return true;
 }
 
+interface Compact {
+  letters: string;
+  pattern: RegExp;
+}
+
 /** Indices of graphemes covered by any token occurrence, in the text as written and with umlauts written out. */
-function coveredGraphemes(graphemes: readonly string[], needles: readonly Needle[]): Set<number> {
+function coveredGraphemes(
+  graphemes: readonly string[],
+  needles: readonly Needle[],
+  compacts: readonly Compact[],
+): Set<number> {
   const hit = new Set<number>();
   const spellings = [fold(graphemes)];
   if (graphemes.some((g) => TRANSLITERABLE.test(g))) spellings.push(fold(graphemes, transliterate));
-  for (const f of spellings)
+  for (const f of spellings) {
     for (const needle of needles) {
       for (let i = f.text.indexOf(needle.folded); i >= 0; i = f.text.indexOf(needle.folded, i + 1)) {
         if (!matchAt(f.text, i, needle)) continue;
         for (let k = i; k < i + needle.folded.length; k++) hit.add(f.owner[k]);
       }
     }
+    // IDs and phone numbers with other separators than the source's ('555.123.4567' for '(555) 123-4567').
+    const letters = compacts.length ? f.text.replace(/[^\p{L}\p{N}]/gu, '') : '';
+    for (const c of compacts) {
+      if (!letters.includes(c.letters)) continue;
+      for (const m of f.text.matchAll(c.pattern))
+        for (let k = m.index; k < m.index + m[0].length; k++) hit.add(f.owner[k]);
+    }
+  }
   return hit;
 }
 
@@ -152,8 +170,14 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
   // A fixed order for reproducible runs; coverage is a union, so the order never changes the output.
   needles.sort((a, b) => b.folded.length - a.folded.length || (a.folded < b.folded ? -1 : 1));
 
+  const compacts: Compact[] = (tokens.compacts ?? []).map((letters) => ({
+    letters,
+    pattern: compactPattern(letters),
+  }));
+
   const graphemesOf = (text: string): string[] => [...segmenter.segment(text)].map((s) => s.segment);
-  const contains = (text: string): boolean => coveredGraphemes(graphemesOf(text), needles).size > 0;
+  const covered = (graphemes: readonly string[]) => coveredGraphemes(graphemes, needles, compacts);
+  const contains = (text: string): boolean => covered(graphemesOf(text)).size > 0;
 
   const clean = (text: string): string => {
     let current = text;
@@ -161,7 +185,7 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
     // at least one character, so this ends.
     for (;;) {
       const graphemes = graphemesOf(current);
-      const hit = coveredGraphemes(graphemes, needles);
+      const hit = covered(graphemes);
       if (hit.size === 0) return current;
       current = tidy(graphemes.filter((_, i) => !hit.has(i)).join(''));
     }

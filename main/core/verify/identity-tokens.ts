@@ -13,6 +13,11 @@ export interface IdentityTokens {
   uids: string[];
   /** Category of texts[i], reported instead of the token; missing entries count as 'text'. */
   textCategories?: TextCategory[];
+  /**
+   * IDs, accession and phone numbers as their folded letters and digits only ('5551234567', 'acc99812'): found
+   * whatever separators stand between those characters in a text ('(555) 123-4567', '555.123.4567', 'ACC 99812').
+   */
+  compacts?: string[];
 }
 
 export interface IdentityInput {
@@ -176,6 +181,34 @@ function withoutSeparators(s: string, minLength: number): string[] {
   return stripped !== s && stripped.length >= minLength ? [stripped] : [];
 }
 
+/** Letters and digits only, folded: the spelling a compact token is matched by. */
+export function compactForm(s: string): string {
+  return foldForMatch(s).replace(/[^\p{L}\p{N}]/gu, '');
+}
+
+/** What people put between the parts of a phone number or ID. */
+const COMPACT_SEPARATORS = '[\\s\\-_./()+]*';
+
+/**
+ * The pattern of a compact token in folded text: its characters in order with any separators between them, not
+ * glued to a letter or digit on either side ('555-123-4567' matches, '1555-123-45678' does not).
+ */
+export function compactPattern(compact: string): RegExp {
+  const body = [...compact].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(COMPACT_SEPARATORS);
+  return new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, 'gu');
+}
+
+/** Only identifiers with enough digits to be someone's number, not a word or a short count. */
+function compactWorthy(s: string): boolean {
+  const c = compactForm(s);
+  return c.length >= 5 && (c.match(/\p{N}/gu) ?? []).length >= 3;
+}
+
+/** The digit runs of a formatted ID ('99812' of 'ACC-99812'): often written alone. */
+function digitRuns(id: string): string[] {
+  return (id.match(/\d{5,}/g) ?? []).filter((r) => r !== id);
+}
+
 /** Meaningful: at least two characters after folding, at least one a letter or digit. */
 function meaningful(token: string): boolean {
   const f = foldForMatch(token);
@@ -214,7 +247,15 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
   };
 
   for (const pn of input.names ?? []) add('name', [...nameParts(pn), ...cjkNameForms(pn)]);
-  for (const id of input.ids ?? []) add('id', [id, ...withoutSeparators(clean(id), 4)]);
+  const compacts = new Set<string>();
+  const addCompact = (t: string): void => {
+    if (compactWorthy(t)) compacts.add(compactForm(t));
+  };
+  for (const id of input.ids ?? []) {
+    add('id', [id, ...withoutSeparators(clean(id), 4)]);
+    addCompact(id);
+    for (const run of digitRuns(clean(id))) compacts.add(run);
+  }
   for (const da of input.dates ?? []) {
     const forms = dateForms(da);
     // An unparseable date is still searched verbatim if it is long enough not to be just a year.
@@ -226,6 +267,11 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     const parts = /[\^=]/.test(t) ? nameParts(t) : t.split(/[,;\r\n\\]+/).map(clean);
     const phoneLike = /^[+\d\s().\-/]+$/.test(t) && (t.match(/\d/g) ?? []).length >= 6;
     add('text', [t, ...parts.filter((p) => p !== t), ...(phoneLike ? withoutSeparators(t, 6) : [])]);
+    for (const p of [t, ...parts]) addCompact(p);
+    // A phone number is also written without its country or area code: its last ten and seven digits.
+    const digits = t.replace(/\D/g, '');
+    if (phoneLike && digits.length >= 10) compacts.add(digits.slice(-7));
+    if (phoneLike && digits.length >= 11) compacts.add(digits.slice(-10));
   }
 
   const uids = [
@@ -233,5 +279,5 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
       (input.uids ?? []).map(clean).filter((u) => u.length >= 3 && !u.startsWith(REGISTERED_UID_ROOT)),
     ),
   ];
-  return { texts, uids, textCategories };
+  return { texts, uids, textCategories, compacts: [...compacts].sort() };
 }

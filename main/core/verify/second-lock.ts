@@ -25,6 +25,7 @@ import { decodeText, foldForMatch, trimSpaceAndNul } from '../dicom/charset';
 import { lookup } from '../dicom/dictionary';
 import {
   CJK,
+  compactPattern,
   TRANSLITERABLE,
   transliterate,
   type IdentityTokens,
@@ -82,6 +83,7 @@ const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 /** Numbers and UIDs: a short number (ID '123') inside them is a count or UID component, not an identifier. */
 const NUMBER_VRS = new Set(['DS', 'IS', 'UI']);
 const MIN_DIGITS_IN_NUMBERS = 6;
+const NOT_FOR_COMPACTS = new Set(['DS', 'IS', 'UI', 'DA', 'DT', 'TM', 'AS']);
 const TEXT_VRS = new Set('AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT'.split(' '));
 /** VRs dicom-parser reads with a 12-byte explicit header (its list, so our byte accounting matches its parse). */
 const LONG_HEADER_VRS = new Set(['OB', 'OD', 'OL', 'OW', 'SQ', 'OF', 'UC', 'UR', 'UT', 'UN']);
@@ -112,6 +114,8 @@ type NeedleIndex = Map<number, number[]>;
 interface Compiled {
   /** Text needles (UIDs are looked up in `uids` instead). */
   needles: Needle[];
+  /** IDs and phone numbers matched whatever separators stand between their letters and digits. */
+  compacts: Array<{ letters: string; pattern: RegExp }>;
   uids: Set<string>;
   /** Folded texts of `needles`, by their first two code units. */
   textIndex: NeedleIndex;
@@ -179,6 +183,7 @@ function compile(tokens: IdentityTokens): Compiled {
   const uids = new Set(tokens.uids.map(trimSpaceAndNul).filter((u) => u.length >= 3));
   const result: Compiled = {
     needles,
+    compacts: (tokens.compacts ?? []).map((letters) => ({ letters, pattern: compactPattern(letters) })),
     uids,
     textIndex: indexBy(needles, (n) => [n.text]),
     rawIndex: indexBy(needles, (n) => n.raw),
@@ -401,6 +406,16 @@ function searchValue(
     else if (marks[k] & RAW_CANDIDATE && n.raw.some((p) => occurs(rawHay, p, n.boundary, isAsciiWord)))
       kind = 'raw';
     if (kind) addHit(w, { tag, path, kind, token: n.category });
+  }
+  // '555.123.4567' for '(555) 123-4567', 'ACC 99812' for 'ACC-99812'. Text only: in numbers, dates and times
+  // ('0.123456', '142825.000000' where the ID was made from the study time) and in bytes, digits are something else.
+  if (w.compacts.length && textual && !(vr && NOT_FOR_COMPACTS.has(vr))) {
+    const letters = folded.replace(/[^\p{L}\p{N}]/gu, '');
+    for (const c of w.compacts) {
+      c.pattern.lastIndex = 0;
+      if (letters.includes(c.letters) && c.pattern.test(folded))
+        addHit(w, { tag, path, kind: 'text', token: 'id' });
+    }
   }
 }
 

@@ -42,6 +42,19 @@ describe('createTextCleaner', () => {
     }
   });
 
+  it('removes phone numbers and IDs written with other separators than the source, and their digit runs', () => {
+    const t = buildIdentityTokens({ ids: ['ACC-99812'], texts: ['(555) 123-4567'] });
+    const c = createTextCleaner(t);
+    expect(
+      c.clean(
+        'a (555) 123-4567 b 555-123-4567 c 555.123.4567 d 555 123 4567 e 5551234567 f +1 555 123 4567 g',
+      ),
+    ).toBe('a b c d e f +1 g');
+    expect(c.clean('local 123-4567, acc 99812, ACC99812 and no. 99812 seen')).toBe('local,, and no. seen');
+    // Not glued to other digits or letters: a longer number or a code is left alone.
+    for (const keep of ['15551234567890', 'X99812', '998123']) expect(c.clean(keep)).toBe(keep);
+  });
+
   it('repeats until a cut does not create a new occurrence', () => {
     // Names in scripts without spaces match anywhere, so a cut can join two halves into a new one.
     expect(cleaner.clean('山山田田 CT')).toBe('CT');

@@ -360,6 +360,21 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
       ]);
   });
 
+  it('finds phone numbers and IDs written with other separators in text, not in numbers, dates or times', () => {
+    const t = buildIdentityTokens({ ids: ['11-05-25-142825', 'ACC-99812'], texts: ['(555) 123-4567'] });
+    for (const text of ['call 555.123.4567', 'tel 123 4567', 'acc 99812', 'ref 11 05 25 142825'])
+      expect(verifyBuffer(part10({ ImageComments: text }), t).hits).toEqual([
+        hit('00204000', '00204000', 'text', 'id'),
+      ]);
+    // The ID was made from the study time: the time itself, a slope and a longer number are not the ID.
+    expect(
+      verifyBuffer(
+        part10({ StudyTime: '142825.000000', RescaleSlope: '0.142825', ImageComments: '15551234567890' }),
+        t,
+      ),
+    ).toEqual({ ok: true, hits: [] });
+  });
+
   it('keeps short tokens to whole words and short numbers out of numbers and UIDs', () => {
     const short = buildIdentityTokens({ names: ['Li^Wei'], ids: ['12'] });
     const clean = part10({
