@@ -63,3 +63,46 @@ export function contentItemDecision(
   const { action, option } = actionFromColumns(row.basic, row.options, inForce, 0, '');
   return { action, valueTags: VALUE_TAGS[valueType] ?? [], option };
 }
+
+/** Concepts whose NUM value is the subject's age (DCM, LOINC, SNOMED CT codes for "Age" / "Subject Age"). */
+const AGE_CONCEPTS = new Set(['DCM|121033', 'LN|30525-0', 'LN|21612-7', 'SCT|397669002', 'SRT|F-00040']);
+/** UCUM age units, in days. */
+const DAYS_PER_UCUM: Record<string, number> = { a: 365.25, mo: 365.25 / 12, wk: 7, d: 1, h: 1 / 24, min: 1 / 1440 };
+const MEASURED_VALUE_SEQUENCE = 0x0040a300;
+const MEASUREMENT_UNITS_CODE_SEQUENCE = 0x004008ea;
+const NUMERIC_VALUE = 0x0040a30a;
+/** Other spellings of the same number (Floating Point Value, Rational Numerator/Denominator): they would keep the age. */
+const OTHER_NUMBER_TAGS = new Set([0x0040a161, 0x0040a162, 0x0040a163]);
+
+const ds = (s: string): Uint8Array => {
+  const b = Buffer.from(s.length % 2 ? `${s} ` : s, 'latin1');
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+};
+
+/**
+ * A NUM content item giving the subject's age as 90 years or more says 90 years instead (in its own units), as
+ * Patient's Age becomes 090Y: ages above 89 are rare enough to identify. Returns the item unchanged otherwise.
+ */
+export function capSubjectAge(item: readonly DicomElement[]): readonly DicomElement[] {
+  if (asciiValue(findElement(item, VALUE_TYPE)).toUpperCase() !== 'NUM') return item;
+  const concept = findElement(item, CONCEPT_NAME_CODE_SEQUENCE)?.items?.[0]?.elements;
+  const scheme = asciiValue(findElement(concept ?? [], CODING_SCHEME_DESIGNATOR));
+  if (!concept || !AGE_CONCEPTS.has(`${scheme}|${asciiValue(findElement(concept, CODE_VALUE))}`)) return item;
+  const measured = findElement(item, MEASURED_VALUE_SEQUENCE);
+  const value = measured?.items?.[0]?.elements;
+  if (!measured || !value) return item;
+  const units = findElement(value, MEASUREMENT_UNITS_CODE_SEQUENCE)?.items?.[0]?.elements ?? [];
+  // Years when the unit is missing or unknown: the safer reading (a large number of days is not a small age).
+  const perDay = DAYS_PER_UCUM[asciiValue(findElement(units, CODE_VALUE))] ?? 365.25;
+  const n = Number(asciiValue(findElement(value, NUMERIC_VALUE)));
+  if (!Number.isFinite(n) || (n * perDay) / 365.25 < 90) return item;
+  const capped = String(Math.ceil((90 * 365.25) / perDay));
+  const newValue = value
+    .filter((e) => !OTHER_NUMBER_TAGS.has(e.tag >>> 0))
+    .map((e) => (e.tag >>> 0 === NUMERIC_VALUE ? { ...e, value: ds(capped), length: ds(capped).length } : e));
+  const newMeasured: DicomElement = {
+    ...measured,
+    items: [{ ...measured.items![0], elements: newValue }, ...measured.items!.slice(1)],
+  };
+  return item.map((e) => (e === measured ? newMeasured : e));
+}

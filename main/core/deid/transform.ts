@@ -28,7 +28,7 @@ import { deidentificationElements } from './deid-markers';
 import { rewriteMeta } from './file-meta';
 import { methodCodes, optionsInForce } from './options';
 import type { ProfileOption, ProfileRow } from './profile/profile';
-import { contentItemDecision } from './structured-content';
+import { capSubjectAge, contentItemDecision } from './structured-content';
 import type { UidMapper } from './uid-map';
 
 export interface DeidContext {
@@ -188,7 +188,8 @@ class Transformer {
   }
 
   /** The elements of one data set or item, de-identified; undefined when the whole item must go (E.3.4-1 X). */
-  level(elements: readonly DicomElement[], level: Level): DicomElement[] | undefined {
+  level(source: readonly DicomElement[], level: Level): DicomElement[] | undefined {
+    const elements = this.inForce.has('rtnPatCharsOpt') ? capSubjectAge(source) : source;
     const charsets = charsetsOf(elements, level.charsets);
     const here: Level = { ...level, charsets };
 

@@ -250,6 +250,46 @@ describe('structured content (Table E.3.4-1)', () => {
     expect(values(off)).toEqual([DUMMY_TEXT, DUMMY_TEXT]);
   });
 
+  it('caps a Subject Age of 90 years or more at 90, in its own units, like Patient Age becomes 090Y', () => {
+    const unit = (u: string) => seq(0x004008ea, [[el(0x00080100, 'SH', u), el(0x00080102, 'SH', 'UCUM')]]);
+    const age = (n: string, u: string, code = '121033', scheme = 'DCM') =>
+      item(
+        'NUM',
+        code,
+        scheme,
+        seq(0x0040a300, [
+          [el(0x0040a30a, 'DS', n), el(0x0040a161, 'FD', [0, 0, 0, 0, 0, 0x40, 0x58, 0x40]), unit(u)],
+        ]),
+      );
+    const ages = [
+      age('95', 'a'),
+      age('89', 'a'),
+      age('1150', 'mo'),
+      age('40000', 'd'),
+      age('97', 'a', '30525-0', 'LN'),
+      age('97', 'mm', '121206', 'DCM'), // a distance, not an age
+    ];
+    const out = findElement(run([PATIENT, seq(0x0040a730, ages)]).elements, 0x0040a730)!.items!;
+    const measured = out.map((i) => findElement(i.elements, 0x0040a300)!.items![0].elements);
+    expect(measured.map((m) => str(findElement(m, 0x0040a30a)))).toEqual([
+      '90',
+      '89',
+      '1080',
+      '32873',
+      '90',
+      '97',
+    ]);
+    // The same number as a float would keep the age: it goes with the cap.
+    expect(measured.map((m) => findElement(m, 0x0040a161) !== undefined)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+      true,
+    ]);
+  });
+
   it('empties instead of removing when the document references items by position', () => {
     const byRef = [...source, seq(0x0040a731, [[el(0x0040db73, 'UL', [1, 0, 0, 0, 2, 0, 0, 0])]])];
     const content = findElement(run(byRef).elements, 0x0040a730)!.items!;
