@@ -175,6 +175,8 @@ function unlistedDecision(tag: number, vr: string, inForce: ReadonlySet<ProfileO
   }
   // Unknown content under an unknown tag could be anything, a name included.
   if (vr === 'UN') return { action: 'X' };
+  // Addresses (Retrieve URL, Contact URI, ...) name the sending site's servers and often carry original UIDs.
+  if (vr === 'UR') return { action: 'X' };
   return { action: 'K' };
 }
 

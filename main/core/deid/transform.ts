@@ -142,7 +142,7 @@ function blockKey(tag: number): number {
 function repeatingGroup(tag: number): number | undefined {
   const g = tag >>> 16;
   const high = g >>> 8;
-  return (high === 0x50 || high === 0x60) && (g & 1) === 0 && (g & 0xff) <= 0x1e ? g : undefined;
+  return (high === 0x50 || high === 0x60) && (g & 1) === 0 ? g : undefined;
 }
 
 class Transformer {
@@ -280,6 +280,11 @@ class Transformer {
     creator: string | undefined,
   ): DicomElement | undefined {
     const t = el.tag >>> 0;
+    // A sequence whose items could not be read (UN bytes in no known encoding): nothing inside can be checked
+    // or changed, so it goes whatever the table says of the attribute.
+    if (!el.items && el.value?.length && effectiveVR(el) === 'SQ') return undefined;
+    // Pixel Data inside an item (only icons have it, and those go): pixels nobody looked at.
+    if (t === T.PixelData && !level.root) return undefined;
     const d = this.decision(el, effectiveVR(el), overrides, creator, level);
     // A safe private attribute read as UN is handled (cleaned, re-mapped) as the VR the table gives it.
     const vr = d.vr ?? effectiveVR(el);

@@ -267,14 +267,20 @@ export class DataSetParser {
     // Private or unknown data that holds a sequence is parsed too, so nothing inside it can hide.
     if ((el.vr === 'UN' || isPrivateTag(el.tag)) && el.length >= 8 && this.tagAt(start, true) === ITEM) {
       const itemEnc = el.vr === 'UN' ? { littleEndian: true, explicitVR: false } : enc;
-      try {
-        const items: DicomItem[] = [];
-        this.parseItems(start, end, itemEnc, depth, items, false);
-        el.items = items;
-        el.itemEncoding = itemEnc;
-      } catch (err) {
-        if (err instanceof NeedMoreData) throw err;
-        // Not a sequence after all: keep the raw bytes; the second lock still searches them.
+      // UN content is implicit VR by the standard, but some writers leave it explicit (the VR the sending side
+      // had): read it that way rather than not at all; it is written back implicit, as the standard says.
+      const tries = el.vr === 'UN' ? [itemEnc, { littleEndian: true, explicitVR: true }] : [itemEnc];
+      for (const tryEnc of tries) {
+        try {
+          const items: DicomItem[] = [];
+          this.parseItems(start, end, tryEnc, depth, items, false);
+          el.items = items;
+          el.itemEncoding = itemEnc;
+          break;
+        } catch (err) {
+          if (err instanceof NeedMoreData) throw err;
+          // Not a sequence in this encoding: the raw bytes stay (the transform removes a sequence it cannot read).
+        }
       }
     }
     return end;

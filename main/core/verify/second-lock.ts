@@ -444,7 +444,8 @@ function visitElement(el: Element, charset: string[], prefix: string, w: Walk): 
   }
   const end = el.dataOffset + el.length;
   if (end > w.bytes.length) throw new Error('an element runs past the end of the file');
-  if (isBulk(tag)) {
+  // Pixel Data belongs at the top only (waveform samples are nested by design): anywhere else it is searched.
+  if (isBulk(tag) && !(prefix !== '' && tag === '7FE00010')) {
     w.covered.push([el.dataOffset, end]);
     return;
   }

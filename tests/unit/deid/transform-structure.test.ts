@@ -171,6 +171,59 @@ describe('UN holding an implicit VR sequence', () => {
     expect(str(findElement(items[0].elements, 0x00081155))).toBe(mapped(UID));
     expect(str(findElement(items[0].elements, 0x00081150))).toBe('1.2.840.10008.5.1.4.1.1.2');
   });
+
+  // The same sequence written by a sender that left its content explicit VR (a known real-world fault).
+  const unWith = (content: Buffer): DicomElement[] => {
+    const it = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0xe0]), Buffer.alloc(4), content]);
+    it.writeUInt32LE(content.length, 4);
+    const f = Buffer.concat([
+      encodeElements([PATIENT, el(0x00080020, 'DA', '20200315')], EXPLICIT_LE),
+      encodeHeader(0x00081032, 'UN', it.length, EXPLICIT_LE),
+      it,
+    ]);
+    return parseDataSet(f, 0, EXPLICIT_LE).elements;
+  };
+
+  it('with explicit VR content: still read, de-identified inside, and written back implicit as UN must be', () => {
+    const explicit = unWith(
+      encodeElements([el(0x00080020, 'DA', '20200315'), el(0x00081060, 'PN', 'Doe^Reader')], EXPLICIT_LE),
+    );
+    expect(findElement(explicit, 0x00081032)!.items).toHaveLength(1);
+    const back = findElement(reparse(run(explicit).elements), 0x00081032)!;
+    expect(back.vr).toBe('UN');
+    const inside = itemOf(back);
+    expect(findElement(inside, 0x00081060)).toBeUndefined();
+    expect(str(findElement(inside, 0x00080020))).toBe(str(findElement(run(explicit).elements, 0x00080020)));
+    expect(str(findElement(inside, 0x00080020))).not.toBe('20200315');
+  });
+
+  it('that cannot be read as items in any encoding goes whole (nothing inside could be checked)', () => {
+    // An item header, then bytes that are neither implicit nor explicit elements.
+    const garbage = unWith(
+      Buffer.from([0x08, 0x00, 0x20, 0x00, 0xff, 0xff, 0xff, 0x7f, 0x44, 0x6f, 0x65, 0x20]),
+    );
+    const raw = findElement(garbage, 0x00081032)!;
+    expect(raw.items).toBeUndefined();
+    expect(raw.value!.length).toBeGreaterThan(0);
+    expect(findElement(run(garbage).elements, 0x00081032)).toBeUndefined();
+  });
+});
+
+describe('addresses and misplaced pixels', () => {
+  it('removes URLs the table does not list (they name servers and carry original UIDs)', () => {
+    const out = run([PATIENT, el(0x00081190, 'UR', `https://pacs.example.org/dicomweb/studies/${UID}`)]);
+    expect(findElement(out.elements, 0x00081190)).toBeUndefined();
+  });
+
+  it('removes Pixel Data found inside an item (only icons carry it, and nobody cleaned it)', () => {
+    const out = run([
+      PATIENT,
+      seq(0x00081115, [[el(0x00081155, 'UI', UID), el(0x7fe00010, 'OB', 'Doe John PID778899 ')]]),
+    ]);
+    const item = itemOf(findElement(out.elements, 0x00081115));
+    expect(str(findElement(item, 0x00081155))).toBe(mapped(UID));
+    expect(findElement(item, 0x7fe00010)).toBeUndefined();
+  });
 });
 
 describe('curves and overlays', () => {

@@ -7,6 +7,8 @@ import {
   type IdentityTokens,
 } from '../../../main/core/verify/identity-tokens';
 import { verifyBuffer, verifyFile, type VerifyHit } from '../../../main/core/verify/second-lock';
+import { encodeElements, encodeFileMeta } from '../../../main/core/dicom/write';
+import { el, seq } from '../deid/helpers';
 import {
   CT_IMAGE,
   EXPLICIT_LE,
@@ -425,6 +427,19 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
     expect(result.hits).toHaveLength(1);
     expect(result.hits[0]).toMatchObject({ tag: '', kind: 'raw', token: 'id' });
     expect(result.hits[0].path).toMatch(/^bytes@\d+$/);
+  });
+
+  it('searches Pixel Data that stands inside an item (only top-level pixels are images)', () => {
+    const enc = { littleEndian: true, explicitVR: true };
+    const nested = (px: string) =>
+      Buffer.concat([
+        encodeFileMeta([el(0x00020010, 'UI', EXPLICIT_LE)]),
+        encodeElements([seq(0x00081115, [[el(0x7fe00010, 'OB', px)]])], enc),
+      ]);
+    const hits = verifyBuffer(nested('Mueller Juergen PAT-4711 '), tokens).hits;
+    expect(new Set(hits.map((h) => h.path))).toEqual(new Set(['00081115[0].7FE00010']));
+    expect(new Set(hits.map((h) => h.token))).toEqual(new Set(['name', 'id']));
+    expect(verifyBuffer(nested('plain pixels'), tokens).ok).toBe(true);
   });
 
   it('skips pixel data but reads what follows it, also when a large file is read without it', async () => {

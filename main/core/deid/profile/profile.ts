@@ -130,14 +130,15 @@ function matcherFor(row: ProfileRow): Matcher {
     value = value * 16 + (ch === 'x' ? 0 : parseInt(ch, 16));
   }
   const groupPattern = row.tag.slice(0, 4);
-  // 50xx and 60xx are the even groups 5000-501E and 6000-601E (PS3.5 7.6).
+  // The standard's curves and overlays are the even groups 5000-501E and 6000-601E (PS3.5 7.6); the rows are read
+  // as written (any even xx), so data in a group beyond 1E, which no standard reader expects, goes too.
   const repeating = groupPattern === '50xx' || groupPattern === '60xx';
   return {
     row,
     matches: (tag) => {
       const t = tag >>> 0;
       if ((t & mask) >>> 0 !== value >>> 0) return false;
-      return !repeating || (((t >>> 16) & 1) === 0 && ((t >>> 16) & 0xff) <= 0x1e);
+      return !repeating || ((t >>> 16) & 1) === 0;
     },
   };
 }
