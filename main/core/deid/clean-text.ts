@@ -10,6 +10,8 @@ import { foldForMatch } from '../dicom/charset';
 import {
   buildIdentityTokens,
   CJK,
+  codedNameWords,
+  codedWords,
   compactPattern,
   TRANSLITERABLE,
   transliterate,
@@ -22,6 +24,11 @@ export interface TextCleaner {
   clean(text: string): string;
   /** Whether any token occurs in `text`. */
   contains(text: string): boolean;
+  /**
+   * A coded value (CS, code value) with every component that holds a name word emptied: vocabulary cannot be
+   * cut into, and a name typed into a coded field must not leave. Unchanged (same string) when none does.
+   */
+  cleanCoded(value: string): string;
 }
 
 interface Needle {
@@ -190,7 +197,14 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
       current = tidy(graphemes.filter((_, i) => !hit.has(i)).join(''));
     }
   };
-  return { clean, contains };
+  const nameWords = codedNameWords(tokens);
+  const cleanCoded = (value: string): string => {
+    if (nameWords.size === 0) return value;
+    const parts = value.split('\\');
+    const kept = parts.map((p) => (codedWords(p).some((w) => nameWords.has(w)) ? '' : p));
+    return kept.some((p, i) => p !== parts[i]) ? kept.join('\\') : value;
+  };
+  return { clean, contains, cleanCoded };
 }
 
 /**

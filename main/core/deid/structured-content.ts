@@ -67,7 +67,14 @@ export function contentItemDecision(
 /** Concepts whose NUM value is the subject's age (DCM, LOINC, SNOMED CT codes for "Age" / "Subject Age"). */
 const AGE_CONCEPTS = new Set(['DCM|121033', 'LN|30525-0', 'LN|21612-7', 'SCT|397669002', 'SRT|F-00040']);
 /** UCUM age units, in days. */
-const DAYS_PER_UCUM: Record<string, number> = { a: 365.25, mo: 365.25 / 12, wk: 7, d: 1, h: 1 / 24, min: 1 / 1440 };
+const DAYS_PER_UCUM: Record<string, number> = {
+  a: 365.25,
+  mo: 365.25 / 12,
+  wk: 7,
+  d: 1,
+  h: 1 / 24,
+  min: 1 / 1440,
+};
 const MEASURED_VALUE_SEQUENCE = 0x0040a300;
 const MEASUREMENT_UNITS_CODE_SEQUENCE = 0x004008ea;
 const NUMERIC_VALUE = 0x0040a30a;

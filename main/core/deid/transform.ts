@@ -76,10 +76,10 @@ const REFERENCED_CONTENT_ITEM_IDENTIFIER = 0x0040db73;
 /**
  * Values the table keeps that ClearDisc still cleans of identity tokens, so a name repeated in, say, a private
  * label does not make the second lock hold the file back. Not CS: coded values (Modality 'CT', Value Type 'TEXT')
- * are structure, and a collision with a token there is better left for the second lock to judge.
+ * are vocabulary, never cut into; only a component holding a whole name word is emptied (cleanCoded).
  */
 const SAFETY_NET_VRS = new Set(['SH', 'LO', 'AE', 'ST', 'LT', 'UT', 'UC']);
-/** Code values and scheme designators are vocabulary, not text: the second lock does not search names there either. */
+/** Code values and scheme designators are vocabulary like CS: only whole name words are looked for there. */
 const CODE_TAGS = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080119, 0x00080120]);
 const BINARY_VRS = new Set([
   'OB',
@@ -379,7 +379,12 @@ class Transformer {
       const after = ageOver89(before);
       return after === before ? el : this.text(el, vr, after, level);
     }
-    if (!keptByOption && SAFETY_NET_VRS.has(vr) && !CODE_TAGS.has(el.tag)) {
+    if (!keptByOption && (vr === 'CS' || CODE_TAGS.has(el.tag))) {
+      const before = decodeText(el.value, level.charsets, vr);
+      const after = this.cleaner.cleanCoded(before);
+      return after === before ? el : this.text(el, vr, after, level);
+    }
+    if (!keptByOption && SAFETY_NET_VRS.has(vr)) {
       const before = decodeText(el.value, level.charsets, vr);
       if (!this.cleaner.contains(before)) return el;
       const after = this.cleaner.clean(before);

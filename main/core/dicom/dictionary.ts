@@ -145,3 +145,19 @@ export function tagForKeyword(keyword: string): number | undefined {
 
 /** Number of exact (non-repeating) dictionary entries. */
 export const DICTIONARY_SIZE = exact.size;
+
+let keywordWordCache: ReadonlySet<string> | undefined;
+
+/**
+ * Every word of every PS3.6 keyword, lower case ('ValueType' gives 'value' and 'type'): the standard's own
+ * vocabulary, which coded values are built from.
+ */
+export function keywordWords(): ReadonlySet<string> {
+  if (!keywordWordCache) {
+    const words = new Set<string>();
+    for (const k of byKeyword.keys())
+      for (const w of k.match(/[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+/g) ?? []) words.add(w.toLowerCase());
+    keywordWordCache = words;
+  }
+  return keywordWordCache;
+}

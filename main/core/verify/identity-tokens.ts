@@ -4,6 +4,7 @@
  * (the verifier folds them for text matching and needs the originals to build raw byte patterns).
  */
 import { foldForMatch } from '../dicom/charset';
+import { keywordWords } from '../dicom/dictionary';
 
 export type TextCategory = 'name' | 'id' | 'date' | 'text';
 export type TokenCategory = TextCategory | 'uid';
@@ -280,4 +281,29 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     ),
   ];
   return { texts, uids, textCategories, compacts: [...compacts].sort() };
+}
+
+/**
+ * Name words that are searched in coded values (CS, code values): whole words of at least four letters, so
+ * vocabulary ('CT', 'MR', 'AP') never collides with a short name, and a surname typed into a coded field
+ * ('ORIGINAL\\PRIMARY\\QUIXOTE') is still found. Words of the standard's own keywords ('Text', 'Image',
+ * 'Head', 'Name') are left out: coded values are made of them, and emptying a Value Type 'TEXT' because a
+ * patient is called Text would break the document without protecting anyone.
+ */
+export function codedNameWords(tokens: IdentityTokens): Set<string> {
+  const vocabulary = keywordWords();
+  const out = new Set<string>();
+  tokens.texts.forEach((t, i) => {
+    if (tokens.textCategories?.[i] !== 'name') return;
+    const f = foldForMatch(t);
+    if ([...f].length >= 4 && !/[\s]/.test(f) && !vocabulary.has(f)) out.add(f);
+  });
+  return out;
+}
+
+/** The words of one coded value component ('CHEST_TO_PELVIS', 'HAS PROPERTIES'), folded. */
+export function codedWords(component: string): string[] {
+  return foldForMatch(component)
+    .split(/[\s_]+/)
+    .filter(Boolean);
 }

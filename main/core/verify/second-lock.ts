@@ -25,6 +25,8 @@ import { decodeText, foldForMatch, trimSpaceAndNul } from '../dicom/charset';
 import { lookup } from '../dicom/dictionary';
 import {
   CJK,
+  codedNameWords,
+  codedWords,
   compactPattern,
   TRANSLITERABLE,
   transliterate,
@@ -116,6 +118,8 @@ interface Compiled {
   needles: Needle[];
   /** IDs and phone numbers matched whatever separators stand between their letters and digits. */
   compacts: Array<{ letters: string; pattern: RegExp }>;
+  /** Name words looked for as whole words in coded values (codedNameWords). */
+  nameWords: Set<string>;
   uids: Set<string>;
   /** Folded texts of `needles`, by their first two code units. */
   textIndex: NeedleIndex;
@@ -184,6 +188,7 @@ function compile(tokens: IdentityTokens): Compiled {
   const result: Compiled = {
     needles,
     compacts: (tokens.compacts ?? []).map((letters) => ({ letters, pattern: compactPattern(letters) })),
+    nameWords: codedNameWords(tokens),
     uids,
     textIndex: indexBy(needles, (n) => [n.text]),
     rawIndex: indexBy(needles, (n) => n.raw),
@@ -407,6 +412,13 @@ function searchValue(
       kind = 'raw';
     if (kind) addHit(w, { tag, path, kind, token: n.category });
   }
+  // A name typed into a coded field: whole name words only, so vocabulary never collides with a short name.
+  if (
+    coded &&
+    w.nameWords.size &&
+    decoded.split('\\').some((c) => codedWords(c).some((x) => w.nameWords.has(x)))
+  )
+    addHit(w, { tag, path, kind: 'text', token: 'name' });
   // '555.123.4567' for '(555) 123-4567', 'ACC 99812' for 'ACC-99812'. Text only: in numbers, dates and times
   // ('0.123456', '142825.000000' where the ID was made from the study time) and in bytes, digits are something else.
   if (w.compacts.length && textual && !(vr && NOT_FOR_COMPACTS.has(vr))) {

@@ -209,6 +209,36 @@ describe('UN holding an implicit VR sequence', () => {
   });
 });
 
+describe('names typed into coded values', () => {
+  it('empties a CS or code value component holding a whole name word; vocabulary and longer words stay', () => {
+    const source = [
+      el(T.PatientName, 'PN', 'Quixote^Donald'),
+      el(0x00080008, 'CS', 'ORIGINAL\\PRIMARY\\QUIXOTE'),
+      el(0x00080060, 'CS', 'CT'),
+      el(0x00180015, 'CS', 'DONALDSON_HEAD'), // a longer word is not the name
+      el(0x00181030, 'LO', 'QUIXOTE protocol'),
+      seq(0x00082218, [
+        [el(0x00080100, 'SH', 'QUIXOTE'), el(0x00080102, 'SH', 'SCT'), el(0x00080104, 'LO', 'x')],
+      ]),
+    ];
+    const out = run(source).elements;
+    expect(str(findElement(out, 0x00080008))).toBe('ORIGINAL\\PRIMARY\\');
+    expect(str(findElement(out, 0x00080060))).toBe('CT');
+    expect(str(findElement(out, 0x00180015))).toBe('DONALDSON_HEAD');
+    expect(str(findElement(itemOf(findElement(out, 0x00082218)), 0x00080100))).toBe('');
+    expect(str(findElement(itemOf(findElement(out, 0x00082218)), 0x00080102))).toBe('SCT');
+  });
+  it("leaves the standard's own words alone: a patient called Text does not empty a Value Type", () => {
+    const out = run([
+      el(T.PatientName, 'PN', 'Text^Image'),
+      el(0x0040a040, 'CS', 'TEXT'),
+      el(0x00080008, 'CS', 'DERIVED\\IMAGE'),
+    ]);
+    expect(str(findElement(out.elements, 0x0040a040))).toBe('TEXT');
+    expect(str(findElement(out.elements, 0x00080008))).toBe('DERIVED\\IMAGE');
+  });
+});
+
 describe('addresses and misplaced pixels', () => {
   it('removes URLs the table does not list (they name servers and carry original UIDs)', () => {
     const out = run([PATIENT, el(0x00081190, 'UR', `https://pacs.example.org/dicomweb/studies/${UID}`)]);

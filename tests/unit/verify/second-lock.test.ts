@@ -429,6 +429,17 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
     expect(result.hits[0].path).toMatch(/^bytes@\d+$/);
   });
 
+  it('finds a whole name word in coded values, not a longer word or vocabulary', () => {
+    const named = buildIdentityTokens({ names: ['Quixote^Donald'] });
+    expect(verifyBuffer(part10({ BodyPartExamined: 'QUIXOTE' }), named).hits).toEqual([
+      hit('00180015', '00180015', 'text', 'name'),
+    ]);
+    expect(verifyBuffer(part10({ ImageType: ['ORIGINAL', 'PRIMARY', 'DONALD'] }), named).ok).toBe(false);
+    expect(verifyBuffer(part10({ BodyPartExamined: 'DONALDSON', ImageType: ['ORIGINAL'] }), named).ok).toBe(
+      true,
+    );
+  });
+
   it('searches Pixel Data that stands inside an item (only top-level pixels are images)', () => {
     const enc = { littleEndian: true, explicitVR: true };
     const nested = (px: string) =>
