@@ -2,10 +2,8 @@
 // so references between instances (Referenced SOP Instance UID, Frame of Reference UID, ...) still resolve.
 
 import { trimSpaceAndNul } from '../dicom/charset';
+import { isRegisteredUid } from '../dicom/registered-uids';
 import { createHmac } from 'node:crypto';
-
-/** Registered DICOM UIDs (SOP classes, transfer syntaxes, coding schemes, ...) identify no one and must not change. */
-export const REGISTERED_UID_ROOT = '1.2.840.10008.';
 
 export interface UidMapper {
   /** New UID for `uid` (padding trimmed); registered DICOM UIDs and empty values are returned unchanged. */
@@ -19,9 +17,8 @@ export function trimUid(uid: string): string {
   return trimSpaceAndNul(uid);
 }
 
-export function isRegisteredUid(uid: string): boolean {
-  return uid.startsWith(REGISTERED_UID_ROOT);
-}
+/** Registered UIDs (SOP classes, transfer syntaxes, coding schemes, ...) identify no one and must not change. */
+export { isRegisteredUid };
 
 /**
  * `2.25.<decimal>` of a UUID made from HMAC-SHA256(secret, uid): the first 128 bits with the version set to 8

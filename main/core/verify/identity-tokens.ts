@@ -5,6 +5,7 @@
  */
 import { foldForMatch } from '../dicom/charset';
 import { keywordWords } from '../dicom/dictionary';
+import { isRegisteredUid } from '../dicom/registered-uids';
 
 export type TextCategory = 'name' | 'id' | 'date' | 'text';
 export type TokenCategory = TextCategory | 'uid';
@@ -31,9 +32,6 @@ export interface IdentityInput {
   texts?: string[];
   uids?: string[];
 }
-
-/** Registered DICOM UIDs (transfer syntaxes, SOP classes) are in every file and identify no one. */
-const REGISTERED_UID_ROOT = '1.2.840.10008.';
 
 /** Scripts written without spaces between words: tokens match as plain substrings. */
 export const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
@@ -276,9 +274,7 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
   }
 
   const uids = [
-    ...new Set(
-      (input.uids ?? []).map(clean).filter((u) => u.length >= 3 && !u.startsWith(REGISTERED_UID_ROOT)),
-    ),
+    ...new Set((input.uids ?? []).map(clean).filter((u) => u.length >= 3 && !isRegisteredUid(u))),
   ];
   return { texts, uids, textCategories, compacts: [...compacts].sort() };
 }

@@ -35,6 +35,14 @@ describe('createUidMapper', () => {
     expect(m.entries().size).toBe(0);
   });
 
+  it("keeps HL7's code-system OIDs (SNOMED CT, LOINC) but maps the rest of HL7's tree, where sites have roots", () => {
+    const m = createUidMapper(SECRET);
+    expect(m.map('2.16.840.1.113883.6.96')).toBe('2.16.840.1.113883.6.96');
+    expect(m.map('2.16.840.1.113883.6.1')).toBe('2.16.840.1.113883.6.1');
+    expect(m.map('2.16.840.1.113883.3.1234.1.2.3')).toMatch(/^2\.25\./);
+    expect(m.map('2.16.840.1.113883.61.2')).toMatch(/^2\.25\./);
+  });
+
   it('records every mapped UID for the private record', () => {
     const m = createUidMapper(SECRET);
     const n = m.map(uid);
