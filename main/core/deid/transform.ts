@@ -303,7 +303,8 @@ class Transformer {
       option = undefined;
       if (action === 'C') action = 'X';
     }
-    if (option) this.applied.add(option);
+    // An option is claimed (its code in the method sequence) only where it decided a value that is there.
+    if (option && (el.value?.length || el.items?.length)) this.applied.add(option);
 
     // Patient Name and Patient ID carry the case code, wherever they occur.
     if ((t === T.PatientName || t === T.PatientID) && !el.items)

@@ -125,6 +125,18 @@ describe('patient characteristics', () => {
 });
 
 describe('de-identification markers', () => {
+  it('claims no option that only met empty elements (an empty sex or date is not a retained characteristic)', () => {
+    const empty = [
+      el(T.PatientName, 'PN', 'Doe^John'),
+      el(0x00080020, 'DA', ''),
+      el(0x00100040, 'CS', ''),
+      el(0x00101010, 'AS', ''),
+    ];
+    expect([...run(empty).appliedOptions]).toEqual([]);
+    const withSex = [...empty.filter((e) => e.tag !== 0x00100040), el(0x00100040, 'CS', 'F')];
+    expect([...run(withSex).appliedOptions]).toEqual(['rtnPatCharsOpt']);
+  });
+
   it('says what was done, with the codes of the options really applied to this instance', () => {
     const r = run(instanceA, { identity });
     const out = r.elements;
