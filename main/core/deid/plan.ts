@@ -27,6 +27,8 @@ export function makePlan(scan: ScanResult, choices: PlanChoices = {}): DeidPlan 
   const wanted = choices.studies?.length ? new Set(choices.studies) : undefined;
   const include: IndexedInstance[] = [];
   const excluded: ManifestExclusion[] = scan.skipped.map((s) => ({ path: s.path, reason: s.reason }));
+  // The disc's DICOMDIR is read, never sent: listed so that every file of the source is accounted for.
+  if (scan.dicomdir) excluded.push({ path: scan.dicomdir, reason: 'disc-index' });
   for (const i of scan.instances) {
     if (wanted && !wanted.has(i.studyInstanceUID)) excluded.push({ path: i.path, reason: 'not-selected' });
     // PDF/CDA text cannot be cleaned reliably, whatever the person chooses.

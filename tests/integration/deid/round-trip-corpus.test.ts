@@ -59,7 +59,7 @@ describe('de-identification round trip over every file of the shared corpus', ()
     let n = 0;
     for (const instances of groups.values()) {
       const caseCode = `RT-${String(++n).padStart(3, '0')}`;
-      const scanned: ScanResult = { ...scannedAll, instances, skipped: [] };
+      const scanned: ScanResult = { ...scannedAll, instances, skipped: [], dicomdir: null };
       const out = path.join(tmp, 'out', caseCode);
       // Include images at risk of burned-in text too: this test is about the header and the pixels' bytes.
       const r = await deidentify(makePlan(scanned, { includeBurnedIn: true }), {

@@ -137,6 +137,14 @@ describe('makePlan default exclusions', () => {
     }
   });
 
+  it("lists the disc's DICOMDIR as its index, so every file of the source is accounted for", () => {
+    const plan = makePlan({ ...scanned, dicomdir: 'DICOMDIR' });
+    expect(plan.excluded.filter((e) => e.path === 'DICOMDIR')).toEqual([
+      { path: 'DICOMDIR', reason: 'disc-index' },
+    ]);
+    expect(makePlan(scanned).excluded.some((e) => e.reason === 'disc-index')).toBe(false);
+  });
+
   it('a study not chosen is left out as not-selected, ahead of any other reason', () => {
     const plan = makePlan(scanned, { studies: [studyB] });
     const notSelected = byPath(plan.excluded.filter((e) => e.reason === 'not-selected')).map((e) => e.path);
