@@ -1,4 +1,5 @@
 import type { DicomHeader } from '../dicom/read-header';
+import type { DicomElement } from '../dicom/parse';
 import { asciiValue, charsetsOf, findElement, numberValue, T, textValue } from '../dicom/values';
 import { burnedInRisk } from './burned-in';
 
@@ -61,7 +62,21 @@ export function describeInstance(rel: string, h: DicomHeader): IndexedInstance {
     bodyPart: t(T.BodyPartExamined),
     frames: numberValue(findElement(els, T.NumberOfFrames), le) ?? 1,
     burnedInAnnotation: bia,
-    burnedInRisk: burnedInRisk(bia, sopClassUID, modality, a(T.RecognizableVisualFeatures)),
+    burnedInRisk:
+      burnedInRisk(bia, sopClassUID, modality, a(T.RecognizableVisualFeatures)) || hasEmbeddedOverlay(els, le),
     charsets: cs,
   };
+}
+
+/**
+ * An overlay kept in the pixel words' unused high bits (retired, but on old discs): its graphics, text included,
+ * travel inside the pixels, which are sent unchanged. Overlay Bit Position above 0 with no Overlay Data of its own.
+ */
+function hasEmbeddedOverlay(els: readonly DicomElement[], le: boolean): boolean {
+  return els.some((e) => {
+    const group = e.tag >>> 16;
+    if (group < 0x6000 || group > 0x60ff || group & 1 || (e.tag & 0xffff) !== 0x0102) return false;
+    const hasData = els.some((d) => d.tag >>> 0 === ((group << 16) | 0x3000) >>> 0);
+    return !hasData && (numberValue(e, le) ?? 0) > 0;
+  });
 }

@@ -147,6 +147,30 @@ describe('describeInstance reads both attributes from the header', () => {
       ),
       false,
     ],
+    [
+      'CT with an overlay embedded in the pixels’ high bits, even with Burned In Annotation NO',
+      spec({
+        BurnedInAnnotation: 'NO',
+        OverlayRows: 8,
+        OverlayColumns: 8,
+        OverlayType: 'G',
+        OverlayBitsAllocated: 16,
+        OverlayBitPosition: 12,
+      }),
+      true,
+    ],
+    [
+      'CT with an overlay of its own (Overlay Data): not in the pixels',
+      spec({
+        OverlayRows: 8,
+        OverlayColumns: 8,
+        OverlayType: 'G',
+        OverlayBitsAllocated: 1,
+        OverlayBitPosition: 0,
+        OverlayData: new Uint8Array(8).buffer,
+      }),
+      false,
+    ],
   ])('%s', async (_, s, expected) => {
     expect(await risk(buildInstance(s))).toBe(expected);
   });
