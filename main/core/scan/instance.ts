@@ -63,7 +63,8 @@ export function describeInstance(rel: string, h: DicomHeader): IndexedInstance {
     frames: numberValue(findElement(els, T.NumberOfFrames), le) ?? 1,
     burnedInAnnotation: bia,
     burnedInRisk:
-      burnedInRisk(bia, sopClassUID, modality, a(T.RecognizableVisualFeatures)) || hasEmbeddedOverlay(els, le),
+      burnedInRisk(bia, sopClassUID, modality, a(T.RecognizableVisualFeatures)) ||
+      hasEmbeddedOverlay(els, le),
     charsets: cs,
   };
 }
