@@ -12,7 +12,9 @@ import {
   CJK,
   codedNameWords,
   codedWords,
-  compactPattern,
+  compactMatchers,
+  compactMatches,
+  type CompactMatcher,
   TRANSLITERABLE,
   transliterate,
   type IdentityInput,
@@ -41,6 +43,46 @@ interface Needle {
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
+/** Pieces the segmenter is given at most (it slows down with the square of the length in Node 20). */
+const SEGMENT_CHUNK = 512;
+/** Characters that never continue the grapheme before them (no mark, joiner, conjoining jamo or flag half). */
+const STARTS_GRAPHEME = /^[\p{L}\p{N}\p{P}\p{Zs}\t\n]$/u;
+const JAMO = /^[\u1100-\u11FF\uA960-\uA97F\uD7B0-\uD7FF]$/;
+
+/** Whether a grapheme surely starts at index `i` of `text` (a letter after ZWJ, '\n' after '\r' do not). */
+function startsGrapheme(text: string, i: number): boolean {
+  const c = text[i];
+  const prev = text[i - 1];
+  return (
+    STARTS_GRAPHEME.test(c) &&
+    !JAMO.test(c) &&
+    !JAMO.test(prev) &&
+    prev !== '\u200d' &&
+    !(prev === '\r' && c === '\n')
+  );
+}
+
+/** The graphemes of `text`, segmented in short pieces cut where no grapheme can span the cut. */
+export function graphemesOf(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + SEGMENT_CHUNK);
+    if (end < text.length) {
+      let cut = end;
+      while (cut > start + 1 && !startsGrapheme(text, cut)) cut--;
+      if (cut > start + 1) end = cut;
+      else {
+        // Nothing safe behind (a run of emoji): the next safe place ahead, or the end.
+        while (end < text.length && !startsGrapheme(text, end)) end++;
+      }
+    }
+    for (const g of segmenter.segment(text.slice(start, end))) out.push(g.segment);
+    start = end;
+  }
+  return out;
+}
+
 /** Folds one grapheme the way foldForMatch folds a string, without its trimming; separators become one space. */
 function foldGrapheme(g: string): string {
   if (/^[\s^=]+$/u.test(g)) return ' ';
@@ -55,15 +97,19 @@ interface Folded {
 }
 
 function fold(graphemes: readonly string[], spell: (g: string) => string = (g) => g): Folded {
-  let out = '';
+  // Pieces joined once at the end: asking a growing string for its last character flattens it every time.
+  const parts: string[] = [];
+  let lastSpace = false;
   const owner: number[] = [];
   graphemes.forEach((g, i) => {
     const f = foldGrapheme(spell(g));
-    if (f === ' ' && out.endsWith(' ')) return;
+    if (f === '') return;
+    if (f === ' ' && lastSpace) return;
+    lastSpace = f.endsWith(' ');
     for (let k = 0; k < f.length; k++) owner.push(i);
-    out += f;
+    parts.push(f);
   });
-  return { text: out, owner };
+  return { text: parts.join(''), owner };
 }
 
 const LETTER = /\p{L}/u;
@@ -107,16 +153,11 @@ function matchAt(hay: string, start: number, needle: Needle): boolean {
   return true;
 }
 
-interface Compact {
-  letters: string;
-  pattern: RegExp;
-}
-
 /** Indices of graphemes covered by any token occurrence, in the text as written and with umlauts written out. */
 function coveredGraphemes(
   graphemes: readonly string[],
   needles: readonly Needle[],
-  compacts: readonly Compact[],
+  compacts: readonly CompactMatcher[],
 ): Set<number> {
   const hit = new Set<number>();
   const spellings = [fold(graphemes)];
@@ -130,11 +171,9 @@ function coveredGraphemes(
     }
     // IDs and phone numbers with other separators than the source's ('555.123.4567' for '(555) 123-4567').
     const letters = compacts.length ? f.text.replace(/[^\p{L}\p{N}]/gu, '') : '';
-    for (const c of compacts) {
-      if (!letters.includes(c.letters)) continue;
-      for (const m of f.text.matchAll(c.pattern))
-        for (let k = m.index; k < m.index + m[0].length; k++) hit.add(f.owner[k]);
-    }
+    for (const c of compacts)
+      for (const [from, to] of compactMatches(f.text, letters, c))
+        for (let k = from; k < to; k++) hit.add(f.owner[k]);
   }
   return hit;
 }
@@ -177,12 +216,8 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
   // A fixed order for reproducible runs; coverage is a union, so the order never changes the output.
   needles.sort((a, b) => b.folded.length - a.folded.length || (a.folded < b.folded ? -1 : 1));
 
-  const compacts: Compact[] = (tokens.compacts ?? []).map((letters) => ({
-    letters,
-    pattern: compactPattern(letters),
-  }));
+  const compacts = compactMatchers(tokens);
 
-  const graphemesOf = (text: string): string[] => [...segmenter.segment(text)].map((s) => s.segment);
   const covered = (graphemes: readonly string[]) => coveredGraphemes(graphemes, needles, compacts);
   const contains = (text: string): boolean => covered(graphemesOf(text)).size > 0;
 

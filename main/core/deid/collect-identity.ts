@@ -26,11 +26,16 @@ export interface CollectedIdentity {
   texts: string[];
   /** Every non-registered UID. */
   uids: string[];
+  /** The patient's own names (Patient's Name, Other Patient Names, Birth Name, Mother's Birth Name), also in `names`. */
+  patientNames?: string[];
 }
 
 export function emptyIdentity(): CollectedIdentity {
-  return { names: [], ids: [], dates: [], texts: [], uids: [] };
+  return { names: [], ids: [], dates: [], texts: [], uids: [], patientNames: [] };
 }
+
+/** Patient's Name, Other Patient Names, Patient's Birth Name, Patient's Mother's Birth Name. */
+const PATIENT_NAMES = new Set([0x00100010, 0x00101001, 0x00101005, 0x00101060]);
 
 /** Identifiers of the patient or the visit: collected whatever their length. */
 const PATIENT_IDS = new Set([
@@ -108,6 +113,7 @@ export function effectiveVR(el: DicomElement): string {
 class Collector {
   private readonly sets = {
     names: new Set<string>(),
+    patientNames: new Set<string>(),
     ids: new Set<string>(),
     dates: new Set<string>(),
     texts: new Set<string>(),
@@ -154,6 +160,7 @@ class Collector {
         for (const u of text().split('\\').map(trimUid)) if (u && !isRegisteredUid(u)) this.add('uids', u);
       } else if (vr === 'PN') {
         this.add('names', text());
+        if (PATIENT_NAMES.has(tag)) this.add('patientNames', text());
       } else if (PATIENT_IDS.has(tag)) {
         for (const id of text().split('\\')) this.add('ids', id);
       } else if (
@@ -182,6 +189,7 @@ class Collector {
       dates: [...this.sets.dates],
       texts: [...this.sets.texts],
       uids: [...this.sets.uids],
+      patientNames: [...this.sets.patientNames],
     };
   }
 }
@@ -212,5 +220,6 @@ export function mergeIdentity(a: CollectedIdentity, b: CollectedIdentity): Colle
     dates: u(a.dates, b.dates),
     texts: u(a.texts, b.texts),
     uids: u(a.uids, b.uids),
+    patientNames: u(a.patientNames ?? [], b.patientNames ?? []),
   };
 }

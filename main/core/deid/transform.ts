@@ -280,12 +280,12 @@ class Transformer {
     creator: string | undefined,
   ): DicomElement | undefined {
     const t = el.tag >>> 0;
-    // A sequence whose items could not be read (UN bytes in no known encoding): nothing inside can be checked
-    // or changed, so it goes whatever the table says of the attribute.
-    if (!el.items && el.value?.length && effectiveVR(el) === 'SQ') return undefined;
     // Pixel Data inside an item (only icons have it, and those go): pixels nobody looked at.
     if (t === T.PixelData && !level.root) return undefined;
     const d = this.decision(el, effectiveVR(el), overrides, creator, level);
+    // A sequence (by the dictionary, or the safe-private table) whose items could not be read (UN bytes in no
+    // known encoding): nothing inside can be checked or changed, so it goes whatever the table says.
+    if (!el.items && el.value?.length && (d.vr ?? effectiveVR(el)) === 'SQ') return undefined;
     // A safe private attribute read as UN is handled (cleaned, re-mapped) as the VR the table gives it.
     const vr = d.vr ?? effectiveVR(el);
     let action = d.action;
@@ -380,7 +380,8 @@ class Transformer {
       const after = ageOver89(before);
       return after === before ? el : this.text(el, vr, after, level);
     }
-    if (!keptByOption && (vr === 'CS' || CODE_TAGS.has(el.tag))) {
+    // Even when an option keeps it (Smoking Status under Retain Patient Characteristics): the lock looks there too.
+    if (vr === 'CS' || CODE_TAGS.has(el.tag)) {
       const before = decodeText(el.value, level.charsets, vr);
       const after = this.cleaner.cleanCoded(before);
       return after === before ? el : this.text(el, vr, after, level);

@@ -20,6 +20,10 @@ export interface IdentityTokens {
    * whatever separators stand between those characters in a text ('(555) 123-4567', '555.123.4567', 'ACC 99812').
    */
   compacts?: string[];
+  /** Digit runs of formatted IDs ('99812' of 'ACC-99812'), found only as written, alone. */
+  digitRuns?: string[];
+  /** Words of the patient's names looked for as whole words in coded values (see codedNameWords). */
+  codedNames?: string[];
 }
 
 export interface IdentityInput {
@@ -30,6 +34,8 @@ export interface IdentityInput {
   dates?: string[];
   /** Addresses, phone numbers, institution and physician names, accession numbers. */
   texts?: string[];
+  /** The patient's own PN values (also in `names`): their words are looked for in coded values too. */
+  patientNames?: string[];
   uids?: string[];
 }
 
@@ -187,14 +193,43 @@ export function compactForm(s: string): string {
 
 /** What people put between the parts of a phone number or ID. */
 const COMPACT_SEPARATORS = '[\\s\\-_./()+]*';
+const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** One compact token and how it is found in folded text (see compactMatcher). */
+export interface CompactMatcher {
+  letters: string;
+  pattern: RegExp;
+}
 
 /**
- * The pattern of a compact token in folded text: its characters in order with any separators between them, not
- * glued to a letter or digit on either side ('555-123-4567' matches, '1555-123-45678' does not).
+ * A compact token in folded text. Loose (IDs, phone numbers): its characters in order with any separators between
+ * them. Strict (the digit run of an ID): exactly as written. Either way not glued to a letter or digit, nor to a
+ * number it would be part of ('0.12345', '12345.6').
  */
-export function compactPattern(compact: string): RegExp {
-  const body = [...compact].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(COMPACT_SEPARATORS);
-  return new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, 'gu');
+export function compactMatcher(letters: string, loose: boolean): CompactMatcher {
+  const body = [...letters].map(escape).join(loose ? COMPACT_SEPARATORS : '');
+  const edges = ['(?<![\\p{L}\\p{N}])(?<!\\p{N}[.,])', '(?![\\p{L}\\p{N}])(?![.,]\\p{N})'];
+  return { letters, pattern: new RegExp(`${edges[0]}${body}${edges[1]}`, 'gu') };
+}
+
+/** A decimal number ('1.234567') is a measurement, whatever ID its digits spell. */
+const DECIMAL = /^\p{N}+[.,]\p{N}+$/u;
+
+/** Start and end of every occurrence of a compact token in folded `text` (whose letters-only form is `letters`). */
+export function compactMatches(text: string, letters: string, m: CompactMatcher): Array<[number, number]> {
+  if (!letters.includes(m.letters)) return [];
+  const out: Array<[number, number]> = [];
+  for (const hit of text.matchAll(m.pattern))
+    if (!DECIMAL.test(hit[0])) out.push([hit.index, hit.index + hit[0].length]);
+  return out;
+}
+
+/** Matchers of every compact token: loose IDs and phone numbers, strict digit runs. */
+export function compactMatchers(tokens: IdentityTokens): CompactMatcher[] {
+  return [
+    ...(tokens.compacts ?? []).map((c) => compactMatcher(c, true)),
+    ...(tokens.digitRuns ?? []).map((c) => compactMatcher(c, false)),
+  ];
 }
 
 /** Only identifiers with enough digits to be someone's number, not a word or a short count. */
@@ -203,9 +238,12 @@ function compactWorthy(s: string): boolean {
   return c.length >= 5 && (c.match(/\p{N}/gu) ?? []).length >= 3;
 }
 
-/** The digit runs of a formatted ID ('99812' of 'ACC-99812'): often written alone. */
-function digitRuns(id: string): string[] {
-  return (id.match(/\d{5,}/g) ?? []).filter((r) => r !== id);
+/**
+ * The digit runs of a formatted ID ('99812' of 'ACC-99812'): often written alone. Not runs of one or two digits
+ * over and over ('00000'), which serial numbers and counters share.
+ */
+function digitRunsOf(id: string): string[] {
+  return (id.match(/\d{5,}/g) ?? []).filter((r) => r !== id && new Set(r).size >= 3);
 }
 
 /** Meaningful: at least two characters after folding, at least one a letter or digit. */
@@ -247,13 +285,14 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
 
   for (const pn of input.names ?? []) add('name', [...nameParts(pn), ...cjkNameForms(pn)]);
   const compacts = new Set<string>();
+  const runs = new Set<string>();
   const addCompact = (t: string): void => {
     if (compactWorthy(t)) compacts.add(compactForm(t));
   };
   for (const id of input.ids ?? []) {
     add('id', [id, ...withoutSeparators(clean(id), 4)]);
     addCompact(id);
-    for (const run of digitRuns(clean(id))) compacts.add(run);
+    for (const run of digitRunsOf(clean(id))) runs.add(run);
   }
   for (const da of input.dates ?? []) {
     const forms = dateForms(da);
@@ -267,39 +306,62 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     const phoneLike = /^[+\d\s().\-/]+$/.test(t) && (t.match(/\d/g) ?? []).length >= 6;
     add('text', [t, ...parts.filter((p) => p !== t), ...(phoneLike ? withoutSeparators(t, 6) : [])]);
     for (const p of [t, ...parts]) addCompact(p);
-    // A phone number is also written without its country or area code: its last ten and seven digits.
-    const digits = t.replace(/\D/g, '');
-    if (phoneLike && digits.length >= 10) compacts.add(digits.slice(-7));
-    if (phoneLike && digits.length >= 11) compacts.add(digits.slice(-10));
+    // Phone numbers inside a longer text ('Tel. 555-123-4567 (home)'), each also without its country or area
+    // code: its last ten and seven digits.
+    for (const phone of t.match(/\+?\d[\d\s\-./()]{5,}\d/g) ?? []) {
+      const digits = phone.replace(/\D/g, '');
+      if (digits.length < 7) continue;
+      addCompact(phone);
+      if (digits.length >= 10) compacts.add(digits.slice(-7));
+      if (digits.length >= 11) compacts.add(digits.slice(-10));
+    }
   }
 
   const uids = [
     ...new Set((input.uids ?? []).map(clean).filter((u) => u.length >= 3 && !isRegisteredUid(u))),
   ];
-  return { texts, uids, textCategories, compacts: [...compacts].sort() };
+  return {
+    texts,
+    uids,
+    textCategories,
+    compacts: [...compacts].sort(),
+    digitRuns: [...runs].filter((r) => !compacts.has(r)).sort(),
+    codedNames: codedNamesOf(input.patientNames ?? []),
+  };
 }
+
+/** Names that stand for no one: placeholders for unknown or test patients, which coded vocabulary shares. */
+const PLACEHOLDER_NAMES = new Set(
+  'unknown none anonymous anonymized anon patient test male female other demo phantom noname unnamed default sample case baby infant newborn twin research subject volunteer control dummy temp trauma emergency john jane'.split(
+    ' ',
+  ),
+);
 
 /**
- * Name words that are searched in coded values (CS, code values): whole words of at least four letters, so
+ * The patient's name words searched in coded values (CS, code values): whole words of at least four letters, so
  * vocabulary ('CT', 'MR', 'AP') never collides with a short name, and a surname typed into a coded field
- * ('ORIGINAL\\PRIMARY\\QUIXOTE') is still found. Words of the standard's own keywords ('Text', 'Image',
- * 'Head', 'Name') are left out: coded values are made of them, and emptying a Value Type 'TEXT' because a
- * patient is called Text would break the document without protecting anyone.
+ * ('ORIGINAL\\PRIMARY\\QUIXOTE') is still found. Only the patient's own names (a physician called 'None' is a
+ * placeholder), and never placeholders or words of the standard's own keywords ('Text', 'Image', 'Head'): coded
+ * values are made of them, and emptying a Value Type 'TEXT' because a patient is called Text would break the
+ * document without protecting anyone.
  */
-export function codedNameWords(tokens: IdentityTokens): Set<string> {
+function codedNamesOf(patientNames: readonly string[]): string[] {
   const vocabulary = keywordWords();
   const out = new Set<string>();
-  tokens.texts.forEach((t, i) => {
-    if (tokens.textCategories?.[i] !== 'name') return;
-    const f = foldForMatch(t);
-    if ([...f].length >= 4 && !/[\s]/.test(f) && !vocabulary.has(f)) out.add(f);
-  });
-  return out;
+  for (const part of patientNames.flatMap(nameParts)) {
+    const f = foldForMatch(part);
+    if ([...f].length >= 4 && !/\s/.test(f) && !vocabulary.has(f) && !PLACEHOLDER_NAMES.has(f)) out.add(f);
+  }
+  return [...out].sort();
 }
 
-/** The words of one coded value component ('CHEST_TO_PELVIS', 'HAS PROPERTIES'), folded. */
+export function codedNameWords(tokens: IdentityTokens): Set<string> {
+  return new Set(tokens.codedNames ?? []);
+}
+
+/** The words of one coded value component ('CHEST_TO_PELVIS', 'HAS PROPERTIES', 'DR-QUIXOTE'), folded. */
 export function codedWords(component: string): string[] {
   return foldForMatch(component)
-    .split(/[\s_]+/)
+    .split(/[\s_.\-/,;:]+/)
     .filter(Boolean);
 }

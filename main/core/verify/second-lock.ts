@@ -27,7 +27,9 @@ import {
   CJK,
   codedNameWords,
   codedWords,
-  compactPattern,
+  compactMatchers,
+  compactMatches,
+  type CompactMatcher,
   TRANSLITERABLE,
   transliterate,
   type IdentityTokens,
@@ -117,7 +119,7 @@ interface Compiled {
   /** Text needles (UIDs are looked up in `uids` instead). */
   needles: Needle[];
   /** IDs and phone numbers matched whatever separators stand between their letters and digits. */
-  compacts: Array<{ letters: string; pattern: RegExp }>;
+  compacts: CompactMatcher[];
   /** Name words looked for as whole words in coded values (codedNameWords). */
   nameWords: Set<string>;
   uids: Set<string>;
@@ -187,7 +189,7 @@ function compile(tokens: IdentityTokens): Compiled {
   const uids = new Set(tokens.uids.map(trimSpaceAndNul).filter((u) => u.length >= 3));
   const result: Compiled = {
     needles,
-    compacts: (tokens.compacts ?? []).map((letters) => ({ letters, pattern: compactPattern(letters) })),
+    compacts: compactMatchers(tokens),
     nameWords: codedNameWords(tokens),
     uids,
     textIndex: indexBy(needles, (n) => [n.text]),
@@ -227,7 +229,11 @@ function occurs(hay: string, needle: string, boundary: Boundary, isWord: (c: str
     const after = charAt(hay, end);
     const okBefore = !before || !isWord(first) || !isWord(before);
     const okAfter = boundary === 'datePrefix' || !after || !isWord(last) || !isWord(after);
-    if (okBefore && okAfter) return true;
+    // A number token inside a decimal ('12345' in '0.12345' or '12345.6') is a measurement, as cleaning judges it.
+    const inDecimal =
+      (isDigit(first) && hay[i - 1] === '.' && isDigit(hay[i - 2])) ||
+      (boundary !== 'datePrefix' && isDigit(last) && hay[end] === '.' && isDigit(hay[end + 1]));
+    if (okBefore && okAfter && !inDecimal) return true;
   }
   return false;
 }
@@ -423,11 +429,8 @@ function searchValue(
   // ('0.123456', '142825.000000' where the ID was made from the study time) and in bytes, digits are something else.
   if (w.compacts.length && textual && !(vr && NOT_FOR_COMPACTS.has(vr))) {
     const letters = folded.replace(/[^\p{L}\p{N}]/gu, '');
-    for (const c of w.compacts) {
-      c.pattern.lastIndex = 0;
-      if (letters.includes(c.letters) && c.pattern.test(folded))
-        addHit(w, { tag, path, kind: 'text', token: 'id' });
-    }
+    if (w.compacts.some((c) => compactMatches(folded, letters, c).length))
+      addHit(w, { tag, path, kind: 'text', token: 'id' });
   }
 }
 

@@ -1,4 +1,4 @@
-import { cleaningTokens, createTextCleaner } from '../../../main/core/deid/clean-text';
+import { cleaningTokens, createTextCleaner, graphemesOf } from '../../../main/core/deid/clean-text';
 import { buildIdentityTokens, cjkNameForms } from '../../../main/core/verify/identity-tokens';
 import { verifyBuffer } from '../../../main/core/verify/second-lock';
 import { encodeElements, encodeFileMeta } from '../../../main/core/dicom/write';
@@ -12,6 +12,13 @@ const tokens = buildIdentityTokens({
   uids: ['1.2.826.0.1.3680043.9.7433.99.5'],
 });
 const cleaner = createTextCleaner(tokens);
+
+/** A Part 10 file with one Image Comments value, for the second lock. */
+const lt = (text: string): Buffer =>
+  Buffer.concat([
+    encodeFileMeta([el(0x00020010, 'UI', '1.2.840.10008.1.2.1')]),
+    encodeElements([el(0x00204000, 'LT', text)], { littleEndian: true, explicitVR: true }),
+  ]);
 
 describe('createTextCleaner', () => {
   it.each([
@@ -53,6 +60,45 @@ describe('createTextCleaner', () => {
     expect(c.clean('local 123-4567, acc 99812, ACC99812 and no. 99812 seen')).toBe('local,, and no. seen');
     // Not glued to other digits or letters: a longer number or a code is left alone.
     for (const keep of ['15551234567890', 'X99812', '998123']) expect(c.clean(keep)).toBe(keep);
+  });
+
+  it('leaves decimals, dates and times that share digits with an ID or phone number alone, in cleaning and the lock', () => {
+    const t = buildIdentityTokens({
+      ids: ['12345', '1234567', 'A142825', 'X-00000'],
+      texts: ['(555) 123-4567', '20230115-0042'],
+    });
+    const c = createTextCleaner(t);
+    for (const keep of [
+      'ratio 0.12345',
+      'n 12345.6',
+      'slope 1.234567',
+      'dose 12.34567 mGy',
+      'study 2023-01-15',
+      'at 14.28.25',
+      'serial 00000',
+    ]) {
+      expect(c.clean(keep)).toBe(keep);
+      expect(verifyBuffer(lt(keep), t)).toEqual({ ok: true, hits: [] });
+    }
+    expect(c.clean('id 12 345, no 142825, acc 20230115 0042.')).toBe('id, no, acc.');
+  });
+
+  it('finds a phone number written inside a longer text in any punctuation', () => {
+    const c = createTextCleaner(buildIdentityTokens({ texts: ['Tel. 555-123-4567 (home)'] }));
+    expect(c.clean('call 555.123.4567 or 5551234567 or 123 4567')).toBe('call or or');
+  });
+
+  it('segments very long text in pieces, with the same graphemes and a result in time', () => {
+    const text = 'Lorem ipsum e\u0301 山田 👨‍👩‍👧 a\r\nb 한국어 '.repeat(3000) + ' Jürgen';
+    const c = createTextCleaner(buildIdentityTokens({ names: ['Müller^Jürgen'] }));
+    const cleaned = c.clean(text);
+    expect(cleaned.endsWith('한국어')).toBe(true);
+    expect(cleaned.length).toBe(text.length - ' Jürgen'.length - 1);
+    const short = text.slice(0, 5000);
+    expect(graphemesOf(short)).toEqual(
+      [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(short)].map((g) => g.segment),
+    );
+    expect(graphemesOf(text).join('')).toBe(text);
   });
 
   it('repeats until a cut does not create a new occurrence', () => {

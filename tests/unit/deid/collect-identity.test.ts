@@ -65,6 +65,16 @@ describe('collectIdentity', () => {
       dates: [],
       texts: [],
       uids: [],
+      patientNames: ['Doe^John', 'Doe^Jane'],
     });
+  });
+
+  it("keeps the patient's own names apart too (a referring physician's is not one)", () => {
+    const id = collectIdentity(
+      [el(T.PatientName, 'PN', 'Doe^John'), el(0x00080090, 'PN', 'NONE'), el(0x00101001, 'PN', 'Roe^Johnny')],
+      [],
+    );
+    expect(id.names).toEqual(['Doe^John', 'NONE', 'Roe^Johnny']);
+    expect(id.patientNames).toEqual(['Doe^John', 'Roe^Johnny']);
   });
 });

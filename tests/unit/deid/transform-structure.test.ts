@@ -197,6 +197,21 @@ describe('UN holding an implicit VR sequence', () => {
     expect(str(findElement(inside, 0x00080020))).not.toBe('20200315');
   });
 
+  it('a safe private sequence that cannot be read goes too (the safe-private table says SQ)', () => {
+    const bad = Buffer.from([
+      0xfe, 0xff, 0x00, 0xe0, 12, 0, 0, 0, 0x08, 0, 0x20, 0, 0xff, 0xff, 0xff, 0x7f, 0x44, 0x6f, 0x65, 0x20,
+    ]);
+    const f = Buffer.concat([
+      encodeElements([PATIENT, el(0x7e010010, 'LO', 'HOLOGIC, Inc.')], IMPLICIT_LE),
+      encodeHeader(0x7e011010, 'UN', bad.length, IMPLICIT_LE),
+      bad,
+    ]);
+    const els = parseDataSet(f, 0, IMPLICIT_LE).elements;
+    expect(findElement(els, 0x7e011010)!.items).toBeUndefined();
+    const out = run(els).elements;
+    expect(findElement(out, 0x7e011010)).toBeUndefined();
+  });
+
   it('that cannot be read as items in any encoding goes whole (nothing inside could be checked)', () => {
     // An item header, then bytes that are neither implicit nor explicit elements.
     const garbage = unWith(

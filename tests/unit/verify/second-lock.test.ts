@@ -430,7 +430,7 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
   });
 
   it('finds a whole name word in coded values, not a longer word or vocabulary', () => {
-    const named = buildIdentityTokens({ names: ['Quixote^Donald'] });
+    const named = buildIdentityTokens({ names: ['Quixote^Donald'], patientNames: ['Quixote^Donald'] });
     expect(verifyBuffer(part10({ BodyPartExamined: 'QUIXOTE' }), named).hits).toEqual([
       hit('00180015', '00180015', 'text', 'name'),
     ]);
@@ -438,6 +438,16 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
     expect(verifyBuffer(part10({ BodyPartExamined: 'DONALDSON', ImageType: ['ORIGINAL'] }), named).ok).toBe(
       true,
     );
+    expect(verifyBuffer(part10({ ImageType: ['ORIGINAL', 'PRIMARY', 'DR-QUIXOTE'] }), named).ok).toBe(false);
+    // A physician's placeholder name ('NONE') and the patient's placeholder ('UNKNOWN') are vocabulary there.
+    const placeholders = buildIdentityTokens({
+      names: ['UNKNOWN^MALE', 'NONE'],
+      patientNames: ['UNKNOWN^MALE'],
+    });
+    expect(
+      verifyBuffer(part10({ ScanOptions: 'NONE', SmokingStatus: 'UNKNOWN', PatientSex: 'M' }), placeholders)
+        .ok,
+    ).toBe(true);
   });
 
   it('searches Pixel Data that stands inside an item (only top-level pixels are images)', () => {
