@@ -11,7 +11,7 @@ import {
   buildIdentityTokens,
   CJK,
   codedNameWords,
-  codedWords,
+  codedComponentHasName,
   compactMatchers,
   compactMatches,
   type CompactMatcher,
@@ -236,7 +236,7 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
   const cleanCoded = (value: string): string => {
     if (nameWords.size === 0) return value;
     const parts = value.split('\\');
-    const kept = parts.map((p) => (codedWords(p).some((w) => nameWords.has(w)) ? '' : p));
+    const kept = parts.map((p) => (codedComponentHasName(p, nameWords) ? '' : p));
     return kept.some((p, i) => p !== parts[i]) ? kept.join('\\') : value;
   };
   return { clean, contains, cleanCoded };

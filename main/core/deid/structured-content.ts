@@ -81,11 +81,6 @@ const NUMERIC_VALUE = 0x0040a30a;
 /** Other spellings of the same number (Floating Point Value, Rational Numerator/Denominator): they would keep the age. */
 const OTHER_NUMBER_TAGS = new Set([0x0040a161, 0x0040a162, 0x0040a163]);
 
-const ds = (s: string): Uint8Array => {
-  const b = Buffer.from(s.length % 2 ? `${s} ` : s, 'latin1');
-  return new Uint8Array(b.buffer, b.byteOffset, b.length);
-};
-
 /**
  * A NUM content item giving the subject's age as 90 years or more says 90 years instead (in its own units), as
  * Patient's Age becomes 090Y: ages above 89 are rare enough to identify. Returns the item unchanged otherwise.
@@ -103,10 +98,11 @@ export function capSubjectAge(item: readonly DicomElement[]): readonly DicomElem
   const perDay = DAYS_PER_UCUM[asciiValue(findElement(units, CODE_VALUE))] ?? 365.25;
   const n = Number(asciiValue(findElement(value, NUMERIC_VALUE)));
   if (!Number.isFinite(n) || (n * perDay) / 365.25 < 90) return item;
-  const capped = String(Math.ceil((90 * 365.25) / perDay));
+  // ASCII digits; the writer pads the value to even length.
+  const capped = Uint8Array.from(Buffer.from(String(Math.ceil((90 * 365.25) / perDay)), 'latin1'));
   const newValue = value
     .filter((e) => !OTHER_NUMBER_TAGS.has(e.tag >>> 0))
-    .map((e) => (e.tag >>> 0 === NUMERIC_VALUE ? { ...e, value: ds(capped), length: ds(capped).length } : e));
+    .map((e) => (e.tag >>> 0 === NUMERIC_VALUE ? { ...e, value: capped, length: capped.length } : e));
   const newMeasured: DicomElement = {
     ...measured,
     items: [{ ...measured.items![0], elements: newValue }, ...measured.items!.slice(1)],

@@ -359,9 +359,9 @@ export function codedNameWords(tokens: IdentityTokens): Set<string> {
   return new Set(tokens.codedNames ?? []);
 }
 
-/** The words of one coded value component ('CHEST_TO_PELVIS', 'HAS PROPERTIES', 'DR-QUIXOTE'), folded. */
-export function codedWords(component: string): string[] {
+/** Whether one coded value component ('DR-QUIXOTE', 'CHEST_TO_PELVIS') holds one of `names` as a whole word. */
+export function codedComponentHasName(component: string, names: ReadonlySet<string>): boolean {
   return foldForMatch(component)
     .split(/[\s_.\-/,;:]+/)
-    .filter(Boolean);
+    .some((w) => w !== '' && names.has(w));
 }

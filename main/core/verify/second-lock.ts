@@ -26,7 +26,7 @@ import { lookup } from '../dicom/dictionary';
 import {
   CJK,
   codedNameWords,
-  codedWords,
+  codedComponentHasName,
   compactMatchers,
   compactMatches,
   type CompactMatcher,
@@ -419,11 +419,7 @@ function searchValue(
     if (kind) addHit(w, { tag, path, kind, token: n.category });
   }
   // A name typed into a coded field: whole name words only, so vocabulary never collides with a short name.
-  if (
-    coded &&
-    w.nameWords.size &&
-    decoded.split('\\').some((c) => codedWords(c).some((x) => w.nameWords.has(x)))
-  )
+  if (coded && w.nameWords.size && decoded.split('\\').some((c) => codedComponentHasName(c, w.nameWords)))
     addHit(w, { tag, path, kind: 'text', token: 'name' });
   // '555.123.4567' for '(555) 123-4567', 'ACC 99812' for 'ACC-99812'. Text only: in numbers, dates and times
   // ('0.123456', '142825.000000' where the ID was made from the study time) and in bytes, digits are something else.
