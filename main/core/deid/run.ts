@@ -23,6 +23,7 @@ import type { ProfileOption } from './profile/profile';
 import { planKey, type DeidPlan } from './plan';
 import { dirMaker, processInstance, type InstanceOutcome, type InstanceContext } from './process-instance';
 import { createUidMapper } from './uid-map';
+import { isWithin } from '../paths';
 
 export const TOOL_NAME = 'ClearDisc';
 export const TOOL_VERSION = '0.1.0';
@@ -55,11 +56,6 @@ const CONCURRENCY = 8;
 
 const writeJsonAtomic = (file: string, data: unknown): Promise<void> =>
   writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n', { sync: true });
-
-function isInside(root: string, p: string): boolean {
-  const r = path.relative(root, p);
-  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
-}
 
 /** Real path of `p`, following links in the part that exists (the rest may not be created yet). */
 async function realPathOf(p: string): Promise<string> {
@@ -102,13 +98,13 @@ async function prepareOut(out: string, sourceRoot: string): Promise<void> {
   // Compared by real path, both ways: an output reached through a link into the source, or a source
   // inside an earlier output (which would be emptied below), would both write to the source.
   const [realSource, realOut] = await Promise.all([realPathOf(sourceRoot), realPathOf(out)]);
-  if (isInside(realSource, realOut)) {
+  if (isWithin(realSource, realOut)) {
     throw new ClearDiscError(
       'write-failed',
       'the output folder is inside the source; the source is never written to',
     );
   }
-  if (isInside(realOut, realSource)) {
+  if (isWithin(realOut, realSource)) {
     throw new ClearDiscError(
       'write-failed',
       'the source is inside the output folder, which would be emptied; choose another folder',

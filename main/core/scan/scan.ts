@@ -7,6 +7,7 @@ import { describeInstance, type IndexedInstance } from './instance';
 import { nodeSourceFs, type SourceFs } from './source-fs';
 import { walkSource, type FoundFile } from './walk';
 import { mapPool } from '../map-pool';
+import { leavesRoot } from '../paths';
 
 export interface ScanProgress {
   filesSeen: number;
@@ -132,7 +133,7 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
       // Listed but not reached by the walk (e.g. behind a link): read it only if it really is inside the root.
       const real = await fsx.realpath(f).catch(() => '');
       const rel = path.relative(absRoot, real);
-      if (!real || rel.startsWith('..') || path.isAbsolute(rel)) {
+      if (!real || leavesRoot(rel)) {
         dicomdirProblems.push({
           path: path.relative(absRoot, f).split(path.sep).join('/'),
           reason: 'outside-root',

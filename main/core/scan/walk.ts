@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { ReasonCode } from '../../../shared/reasons';
 import type { SourceFs } from './source-fs';
+import { isWithin } from '../paths';
 
 export interface FoundFile {
   /** Path relative to the root, with forward slashes. */
@@ -10,11 +11,6 @@ export interface FoundFile {
 }
 
 export type WalkEvent = { kind: 'file'; file: FoundFile } | { kind: 'skip'; rel: string; reason: ReasonCode };
-
-function isInside(root: string, p: string): boolean {
-  const r = path.relative(root, p);
-  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
-}
 
 const toRel = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join('/');
 
@@ -47,7 +43,7 @@ export async function* walkSource(root: string, fsx: SourceFs): AsyncGenerator<W
       try {
         if (e.isSymbolicLink()) {
           real = await fsx.realpath(abs);
-          if (!isInside(realRoot, real)) {
+          if (!isWithin(realRoot, real)) {
             yield { kind: 'skip', rel, reason: 'outside-root' };
             continue;
           }

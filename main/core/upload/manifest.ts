@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { Manifest, ManifestInstance } from '../../../shared/deid-types';
 import { nodeUploadFs, type UploadFs } from './types';
+import { leavesRoot } from '../paths';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -84,11 +85,11 @@ export function resolveInJob(jobDir: string, file: string): string | undefined {
   const root = path.resolve(jobDir);
   const abs = path.resolve(root, file);
   const rel = path.relative(root, abs);
-  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  if (!rel || leavesRoot(rel)) return undefined;
   return abs;
 }
 
 export function isInside(root: string, abs: string): boolean {
   const rel = path.relative(root, abs);
-  return Boolean(rel) && !rel.startsWith('..') && !path.isAbsolute(rel);
+  return Boolean(rel) && !leavesRoot(rel);
 }

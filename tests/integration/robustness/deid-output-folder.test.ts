@@ -66,6 +66,24 @@ describe('deid output folder safety', () => {
     expect(listing(src)).toEqual(before);
   });
 
+  it("refuses an output folder inside the source whose name starts with '..'", async () => {
+    const before = listing(src);
+    const r = await deid(src, path.join(src, '..cleaned'));
+    expect(r.code).not.toBe(0);
+    expect(listing(src)).toEqual(before);
+  });
+
+  it("refuses to replace an earlier output holding the source in a folder named '..disc', and deletes nothing", async () => {
+    const out = path.join(tmp, 'out');
+    expect((await deid(src, out)).code).toBe(0);
+    const nested = path.join(out, '..disc');
+    fs.cpSync(src, nested, { recursive: true });
+    const before = listing(nested);
+    const r = await deid(nested, out);
+    expect(r.code).not.toBe(0);
+    expect(listing(nested)).toEqual(before);
+  });
+
   it('refuses an output folder that reaches the source through a link', async () => {
     fs.symlinkSync(src, path.join(tmp, 'disc-link'));
     const before = listing(src);
