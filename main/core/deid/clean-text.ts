@@ -94,6 +94,8 @@ interface Folded {
   text: string;
   /** For each folded code unit, the index of the grapheme it came from. */
   owner: number[];
+  /** Graphemes that fold to nothing (a soft hyphen, a zero-width space): they go with a token around them. */
+  silent: number[];
 }
 
 function fold(graphemes: readonly string[], spell: (g: string) => string = (g) => g): Folded {
@@ -101,15 +103,31 @@ function fold(graphemes: readonly string[], spell: (g: string) => string = (g) =
   const parts: string[] = [];
   let lastSpace = false;
   const owner: number[] = [];
+  const silent: number[] = [];
   graphemes.forEach((g, i) => {
     const f = foldGrapheme(spell(g));
-    if (f === '') return;
+    if (f === '') {
+      silent.push(i);
+      return;
+    }
     if (f === ' ' && lastSpace) return;
     lastSpace = f.endsWith(' ');
     for (let k = 0; k < f.length; k++) owner.push(i);
     parts.push(f);
   });
-  return { text: parts.join(''), owner };
+  return { text: parts.join(''), owner, silent };
+}
+
+/** Silent graphemes between two covered ones are covered too ('Mül\u00adler' goes whole). */
+function coverSilent(f: Folded, hit: Set<number>, count: number): void {
+  const silent = new Set(f.silent);
+  for (const i of f.silent) {
+    let before = i - 1;
+    while (before >= 0 && silent.has(before)) before--;
+    let after = i + 1;
+    while (after < count && silent.has(after)) after++;
+    if (hit.has(before) && hit.has(after)) hit.add(i);
+  }
 }
 
 const LETTER = /\p{L}/u;
@@ -174,6 +192,7 @@ function coveredGraphemes(
     for (const c of compacts)
       for (const [from, to] of compactMatches(f.text, letters, c))
         for (let k = from; k < to; k++) hit.add(f.owner[k]);
+    if (f.silent.length && hit.size) coverSilent(f, hit, graphemes.length);
   }
   return hit;
 }

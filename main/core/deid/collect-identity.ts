@@ -105,10 +105,37 @@ const BIRTH_DATE = 0x00100030;
 /** The VR to interpret a value with: UN elements of standard tags are read with their dictionary VR. */
 export function effectiveVR(el: DicomElement): string {
   if (el.items && el.vr !== 'SQ') return 'SQ';
-  if (el.vr !== 'UN' || isPrivateTag(el.tag)) return el.vr;
+  if (isPrivateTag(el.tag)) return el.vr;
   const vr = lookup(el.tag)?.vr;
+  if (el.vr !== 'UN') {
+    // A date, time, age, name or UID written under another text VR (Study Date as LO) is still one: handled by
+    // what it is, or a real date would pass as an unremarkable string.
+    return vr && vr !== el.vr && MEANING_VRS.has(vr) && RETYPABLE_VRS.has(el.vr) ? vr : el.vr;
+  }
   return vr && vr !== 'UN' ? vr : 'UN';
 }
+
+/** Dictionary VRs whose handling depends on what the value is (shifted, capped, replaced, mapped). */
+const MEANING_VRS = new Set(['DA', 'DT', 'TM', 'AS', 'PN', 'UI']);
+/** String VRs a mislabelled value can be read as text from. */
+const RETYPABLE_VRS = new Set([
+  'AE',
+  'AS',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'IS',
+  'LO',
+  'LT',
+  'PN',
+  'SH',
+  'ST',
+  'TM',
+  'UC',
+  'UI',
+  'UT',
+]);
 
 class Collector {
   private readonly sets = {

@@ -130,6 +130,27 @@ export function shiftDateValue(vr: string, value: string, days: number): string 
   return value;
 }
 
+const TIME = /^([01]\d|2[0-3])([0-5]\d([0-5]\d|60)?(\.\d{1,6})?)?$/;
+/** The ACR-NEMA form 'HH:MM[:SS[.F]]', still found on old discs. */
+const COLON_TIME = /^([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d{1,6})?)?$/;
+
+function validTime(v: string): boolean {
+  if (TIME.test(v)) return !v.includes('.') || v.indexOf('.') === 6; // a fraction needs seconds
+  return COLON_TIME.test(v);
+}
+
+/** Whether every value of a TM (ranges included) is a time of day; padding and empty values are fine. */
+export function validTimeValue(value: string): boolean {
+  return value.split('\\').every((raw) => {
+    const v = trimValue(raw);
+    if (v === '') return true;
+    const dash = v.indexOf('-');
+    if (dash < 0) return validTime(v);
+    const [a, b] = [v.slice(0, dash), v.slice(dash + 1)];
+    return (a !== '' || b !== '') && (a === '' || validTime(a)) && (b === '' || validTime(b));
+  });
+}
+
 const DAYS_PER_UNIT: Record<string, number> = { D: 1, W: 7, M: 365.25 / 12, Y: 365.25 };
 
 /**

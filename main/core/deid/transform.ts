@@ -20,7 +20,7 @@ import {
 import { convertToUtf8, type TextEdit } from './charset-convert';
 import { cleaningTokens, createTextCleaner, type TextCleaner } from './clean-text';
 import { effectiveVR, type CollectedIdentity } from './collect-identity';
-import { ageOver89, shiftDateValue } from './date-shift';
+import { ageOver89, shiftDateValue, validTimeValue } from './date-shift';
 import { DUMMY_TEXT_CHOICES, dummyBinary, dummyString } from './dummy-values';
 import { encodeText } from './encode-text';
 import { attributeType } from './iod-types';
@@ -70,6 +70,11 @@ const ALWAYS_REMOVED = new Set([
   0x04000561, // Original Attributes Sequence
   0xfffcfffc, // Data Set Trailing Padding
   0x00880200, // Icon Image Sequence: a thumbnail of pixels nobody cleaned
+  0x04000500, // Encrypted Attributes Sequence: the original identity, encrypted for someone else to read back
+  // Extended Offset Table (Lengths): an optional index of the unchanged fragments (viewers find frames from the
+  // item tags without it). Its VR (OV, 2019) is beyond dicom-parser, so the second lock could not read the file.
+  0x7fe00001,
+  0x7fe00002,
 ]);
 
 const REFERENCED_CONTENT_ITEM_IDENTIFIER = 0x0040db73;
@@ -372,6 +377,11 @@ class Transformer {
     path?: string[],
   ): DicomElement | undefined {
     if (!el.value || el.value.length === 0) return el;
+    // A date a safe private row (or the unlisted rule) keeps still follows the date options: every DA and DT moves.
+    // Only a table row's own option (Retain Device Identity on calibration dates) keeps one as it is.
+    if ((vr === 'DA' || vr === 'DT') && !keptByOption) return this.date(el, vr, level);
+    // A name in a kept slot (a safe private attribute written as PN): no one's name leaves.
+    if (vr === 'PN' && !keptByOption) return this.text(el, vr, this.dummyText, level);
     // Free text kept as it is (an option asked for it, or a safe private note) is listed for review too.
     if (path && FREE_TEXT_VRS.has(vr) && /[\p{L}\p{N}]/u.test(decodeText(el.value, level.charsets, vr)))
       this.keptFreeText.add(path.join('>'));
@@ -398,6 +408,14 @@ class Transformer {
     return el;
   }
 
+  /** A kept date: shifted under Modified Dates, as it is under Full Dates, emptied when neither is in force. */
+  date(el: DicomElement, vr: 'DA' | 'DT', level: Level): DicomElement {
+    if (this.inForce.has('rtnLongModifDatesOpt'))
+      return this.text(el, vr, shiftDateValue(vr, asciiValue(el), this.ctx.dateOffsetDays), level);
+    if (this.inForce.has('rtnLongFullDatesOpt')) return el;
+    return this.text(el, vr, '', level);
+  }
+
   /** C on a value: shift dates, clean text, keep what cannot identify (times, numbers). */
   clean(
     el: DicomElement,
@@ -412,9 +430,14 @@ class Transformer {
       if (!this.inForce.has('rtnLongModifDatesOpt')) return el; // C from another column (device): dates untouched
       return this.text(el, vr, shiftDateValue(vr, asciiValue(el), this.ctx.dateOffsetDays), level);
     }
-    // The date option's C on what is not a date (times of day, Timezone Offset From UTC): nothing to shift.
+    // A time is kept only if it is one: '20200315101500' in Study Time is the real date.
+    if (vr === 'TM') {
+      const before = asciiValue(el);
+      return validTimeValue(before) ? el : this.text(el, vr, '', level);
+    }
+    // The date option's C on what is not a date (Timezone Offset From UTC): nothing to shift.
     if (option === 'rtnLongModifDatesOpt') return el;
-    if (vr === 'TM' || NUMERIC_TEXT_VRS.has(vr) || BINARY_VRS.has(vr) || vr === 'UR') return el;
+    if (NUMERIC_TEXT_VRS.has(vr) || BINARY_VRS.has(vr) || vr === 'UR') return el;
     if (vr === 'AS') return this.keep(el, vr, level, true);
     if (vr === 'UI') return this.mapUids(el, vr, level);
     if (vr === 'PN') return this.text(el, vr, this.dummyText, level); // a name cleaned of names is still a name

@@ -308,7 +308,7 @@ const DIACRITIC =
 
 /**
  * Normalises text for matching identity tokens across charsets and spellings:
- * 'Buc^Jérôme' → 'buc jerome', 'ＹＡＭＡＤＡ' → 'yamada', 'ﾔﾏﾀﾞ' → 'ヤマダ', 'O’Brien' → "o'brien".
+ * 'Buc^Jérôme' → 'buc jerome', 'ＹＡＭＡＤＡ' → 'yamada', 'ﾔﾏﾀﾞ' → 'やまだ', 'O’Brien' → "o'brien", 'Mül\u00adler' → 'muller'.
  */
 export function foldForMatch(s: string): string {
   // Most header text is plain ASCII, where every step below but these is a no-op (hot in the second lock).
@@ -318,13 +318,19 @@ export function foldForMatch(s: string): string {
       .replace(/`/g, "'")
       .replace(/[\s^=]+/g, ' ')
       .trim();
-  return s
-    .toLowerCase() // locale-independent, unlike toLocaleLowerCase
-    .normalize('NFKD') // compatibility forms (full-width, half-width, ligatures) and separable accents
-    .replace(/\p{M}/gu, (m) => (DIACRITIC.test(m) ? '' : m))
-    .normalize('NFC') // recompose what was kept (kana voicing, Hangul syllables)
-    .replace(/ς/g, 'σ') // final sigma is the same letter; lower-casing an all-caps name produces it
-    .replace(/[\u2018\u2019\u02bc\u0060]/g, "'") // O’Brien typed in a report is the O'Brien of the PN
-    .replace(/[\s^=]+/gu, ' ')
-    .trim();
+  return (
+    s
+      .toLowerCase() // locale-independent, unlike toLocaleLowerCase
+      .normalize('NFKD') // compatibility forms (full-width, half-width, ligatures) and separable accents
+      .replace(/\p{M}/gu, (m) => (DIACRITIC.test(m) ? '' : m))
+      .normalize('NFC') // recompose what was kept (kana voicing, Hangul syllables)
+      // Invisible characters (soft hyphen, zero-width space and joiners, BOM, grapheme joiner) split no word.
+      .replace(/[\p{Cf}\u034f]/gu, '')
+      // The same name in katakana and hiragana (ヤマダ, やまだ): one spelling.
+      .replace(/[\u30a1-\u30f6\u30fd\u30fe]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60))
+      .replace(/ς/g, 'σ') // final sigma is the same letter; lower-casing an all-caps name produces it
+      .replace(/[\u2018\u2019\u02bc\u0060]/g, "'") // O’Brien typed in a report is the O'Brien of the PN
+      .replace(/[\s^=]+/gu, ' ')
+      .trim()
+  );
 }

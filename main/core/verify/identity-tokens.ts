@@ -86,22 +86,25 @@ const PLAIN: Record<string, string> = {
   ı: 'i',
   þ: 'th',
   Þ: 'Th',
+  ð: 'd', // Guðmundsson is written Gudmundsson
+  Ð: 'D',
+  ẞ: 'SS',
 };
 const UMLAUT: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue' };
-export const TRANSLITERABLE = /[äöüÄÖÜßøØæÆœŒłŁđĐıþÞ]/;
+export const TRANSLITERABLE = /[äöüÄÖÜßẞøØæÆœŒłŁđĐıþÞðÐ]/;
 
 /**
  * Spellings the Unicode fold cannot bridge: German umlauts written out ('Müller' → 'Mueller') and letters with
  * no decomposition ('Søren' → 'Soren', 'Łukasz' → 'Lukasz', 'Strauß' → 'Strauss').
  */
 export function transliterate(s: string): string {
-  return s.replace(/[äöüÄÖÜßøØæÆœŒłŁđĐıþÞ]/g, (c) => UMLAUT[c] ?? PLAIN[c]);
+  return s.replace(/[äöüÄÖÜßẞøØæÆœŒłŁđĐıþÞðÐ]/g, (c) => UMLAUT[c] ?? PLAIN[c]);
 }
 
 /** A token's other spellings: umlauts written out, and (for 'Jürgen Strauß') only the undecomposable letters. */
 function transliterations(s: string): string[] {
   if (!TRANSLITERABLE.test(s)) return [];
-  const plainOnly = s.replace(/[ßøØæÆœŒłŁđĐıþÞ]/g, (c) => PLAIN[c]);
+  const plainOnly = s.replace(/[ßẞøØæÆœŒłŁđĐıþÞðÐ]/g, (c) => PLAIN[c]);
   return [...new Set([plainOnly, transliterate(s)])].filter((v) => v !== s);
 }
 
@@ -301,8 +304,9 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
   }
   for (const text of input.texts ?? []) {
     const t = clean(text);
-    // A PN-shaped text (physician 'Welby^Marcus') may appear in any order: search its parts too.
-    const parts = /[\^=]/.test(t) ? nameParts(t) : t.split(/[,;\r\n\\]+/).map(clean);
+    // A PN-shaped text (physician 'Welby^Marcus') may appear in any order: search its parts too. One with digits
+    // is an address written with '^' ('12 Chest Road^Liverpool'): its lines are tokens, but not each word ('Chest').
+    const parts = /[\^=]/.test(t) && !/\d/.test(t) ? nameParts(t) : t.split(/[,;\r\n\\^=]+/).map(clean);
     const phoneLike = /^[+\d\s().\-/]+$/.test(t) && (t.match(/\d/g) ?? []).length >= 6;
     add('text', [t, ...parts.filter((p) => p !== t), ...(phoneLike ? withoutSeparators(t, 6) : [])]);
     for (const p of [t, ...parts]) addCompact(p);

@@ -31,10 +31,25 @@ describe('createTextCleaner', () => {
     ['call +1 (555) 010-2000 or 15550102000', 'call or'],
     ['ref UID 1.2.826.0.1.3680043.9.7433.99.5.', 'ref UID.'],
     ['山田太郎様 胸部CT', '様 胸部CT'],
-    ['ﾔﾏﾀﾞ やまだ たろう', 'ﾔﾏﾀﾞ'], // half-width katakana is not a token here (only the given spellings are)
+    ['ﾔﾏﾀﾞ やまだ たろう', ''], // katakana (half- or full-width) and hiragana are one spelling
+    ['CT for Mül\u00adler', 'CT for'], // an invisible soft hyphen inside the name
+    ['ヤマダ タロウ 胸部CT', '胸部CT'],
   ])('%s → %s', (input, expected) => {
     expect(cleaner.clean(input)).toBe(expected);
     expect(cleaner.contains(cleaner.clean(input))).toBe(false);
+  });
+
+  it("an address written with '^' goes line by line; its words alone ('Chest', 'Road') are not the patient's", () => {
+    const c = createTextCleaner(buildIdentityTokens({ texts: ['12 Chest Road^Liverpool'] }));
+    expect(c.clean('CT Chest with contrast, Road traffic accident')).toBe(
+      'CT Chest with contrast, Road traffic accident',
+    );
+    expect(c.clean('lives at 12 Chest Road, Liverpool')).toBe('lives at,');
+  });
+
+  it('bridges letters without a decomposition: ð as d, the capital ẞ as SS', () => {
+    const c = createTextCleaner(buildIdentityTokens({ names: ['GUÐMUNDSSON^Jón', 'STRAUẞ^Eva'] }));
+    expect(c.clean('CT Gudmundsson and Strauss')).toBe('CT and');
   });
 
   it('leaves text without tokens untouched, byte for byte', () => {

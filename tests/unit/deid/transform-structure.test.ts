@@ -395,8 +395,65 @@ describe('structured content (Table E.3.4-1)', () => {
   });
 });
 
+describe('values that are not what their VR says', () => {
+  it('a date, time, age or name written under another VR is handled as what it is (Study Date as LO moves)', () => {
+    const out = run([
+      PATIENT,
+      el(0x00080020, 'LO', '20200315'), // Study Date
+      el(0x0008002a, 'SH', '20200315101530'), // Acquisition DateTime
+      el(0x00101010, 'CS', '095Y'), // Patient's Age
+      el(0x00080090, 'LO', 'Welby^Marcus'), // Referring Physician's Name
+    ]);
+    expect(str(findElement(out.elements, 0x00080020))).toBe(shiftDT('20200315', OFFSET));
+    expect(str(findElement(out.elements, 0x0008002a))).toBe(shiftDT('20200315101530', OFFSET));
+    expect(str(findElement(out.elements, 0x00101010))).toBe('090Y');
+    expect(str(findElement(out.elements, 0x00080090)) ?? '').not.toMatch(/welby|marcus/i);
+    // The element keeps the VR it was written with.
+    expect(findElement(out.elements, 0x00080020)?.vr).toBe('LO');
+  });
+
+  it('a time that is not one (a date and time in Study Time) is emptied; real times stay, colons too', () => {
+    const out = run([
+      PATIENT,
+      el(0x00080030, 'TM', '20200315101500'),
+      el(0x00080031, 'TM', '101530.123 '),
+      el(0x00080032, 'TM', '10:15:30'),
+      el(0x00080033, 'TM', '2020-03-15'),
+    ]);
+    expect(str(findElement(out.elements, 0x00080030))).toBe('');
+    expect(str(findElement(out.elements, 0x00080031))).toBe('101530.123');
+    expect(str(findElement(out.elements, 0x00080032))).toBe('10:15:30');
+    expect(str(findElement(out.elements, 0x00080033))).toBe('');
+  });
+
+  it('a safe private slot holding a date moves with every other date; one holding a name loses it', () => {
+    const block = [
+      el(0x00e10010, 'LO', 'ELSCINT1'),
+      el(0x00e11021, 'DA', '20200315'), // DLP by the table (DS), written as a date
+      el(0x00e11050, 'PN', 'Doe^John'), // Acquisition Duration by the table, written as a name
+      el(0x00e11051, 'DT', '20200315101530'), // not safe: removed
+    ];
+    const modified = run([PATIENT, ...block]);
+    expect(str(findElement(modified.elements, 0x00e11021))).toBe(shiftDT('20200315', OFFSET));
+    expect(str(findElement(modified.elements, 0x00e11050))).toBe(DUMMY_TEXT);
+    expect(findElement(modified.elements, 0x00e11051)).toBeUndefined();
+    const full = run([PATIENT, ...block], {
+      options: {
+        ...DEFAULT_DEID_OPTIONS,
+        retainLongitudinalModifiedDates: false,
+        retainLongitudinalFullDates: true,
+      },
+    });
+    expect(str(findElement(full.elements, 0x00e11021))).toBe('20200315');
+    const none = run([PATIENT, ...block], {
+      options: { ...DEFAULT_DEID_OPTIONS, retainLongitudinalModifiedDates: false },
+    });
+    expect(str(findElement(none.elements, 0x00e11021))).toBe('');
+  });
+});
+
 describe('always removed, always set', () => {
-  it('removes signatures, MACs, original attributes, padding, icons and group lengths', () => {
+  it('removes signatures, MACs, original and encrypted attributes, padding, icons, group lengths and the extended offset table', () => {
     const source = [
       el(0x00080000, 'UL', [0, 0, 0, 0]),
       PATIENT,
@@ -405,13 +462,19 @@ describe('always removed, always set', () => {
       seq(0x4ffe0001, [[el(0x04000015, 'CS', 'SHA256')]]),
       seq(0xfffafffa, [[el(0x04000100, 'UI', UID)]]),
       el(0xfffcfffc, 'OB', [0, 0]),
+      seq(0x04000500, [[el(0x04000510, 'UI', UID), el(0x04000520, 'OB', 'encrypted identity')]]),
+      el(0x7fe00001, 'OV', [0, 0, 0, 0, 0, 0, 0, 0]),
+      el(0x7fe00002, 'OV', [4, 0, 0, 0, 0, 0, 0, 0]),
     ];
     for (const options of [
       DEFAULT_DEID_OPTIONS,
       { ...DEFAULT_DEID_OPTIONS, retainUIDs: true, retainLongitudinalFullDates: true },
     ]) {
       const tags = run(source, { options }).elements.map((e) => e.tag);
-      for (const t of [0x00080000, 0x00880200, 0x04000561, 0x4ffe0001, 0xfffafffa, 0xfffcfffc])
+      for (const t of [
+        0x00080000, 0x00880200, 0x04000561, 0x4ffe0001, 0xfffafffa, 0xfffcfffc, 0x04000500, 0x7fe00001,
+        0x7fe00002,
+      ])
         expect(tags).not.toContain(t);
     }
   });

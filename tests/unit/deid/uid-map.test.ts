@@ -35,6 +35,21 @@ describe('createUidMapper', () => {
     expect(m.entries().size).toBe(0);
   });
 
+  it("maps instance UIDs a device minted under DICOM's root (a date and time appended to a SOP Class UID)", () => {
+    const m = createUidMapper(SECRET);
+    const vendor = '1.2.840.10008.5.1.4.1.1.2.20200315.101530.778899';
+    expect(m.map(vendor)).toMatch(/^2\.25\./);
+    expect(m.map('1.2.840.10008.5.1.4.1.1.2.1.2.3.4.5.6.7.8')).toMatch(/^2\.25\./);
+    // Still kept: the longest registered forms, context groups, well-known frames of reference.
+    for (const registered of [
+      '1.2.840.10008.5.1.4.1.1.77.1.5.1',
+      '1.2.840.10008.6.1.1234',
+      '1.2.840.10008.1.4.1.1',
+    ])
+      expect(m.map(registered)).toBe(registered);
+    expect([...m.entries().keys()]).toEqual([vendor, '1.2.840.10008.5.1.4.1.1.2.1.2.3.4.5.6.7.8']);
+  });
+
   it("keeps HL7's code-system OIDs (SNOMED CT, LOINC) but maps the rest of HL7's tree, where sites have roots", () => {
     const m = createUidMapper(SECRET);
     expect(m.map('2.16.840.1.113883.6.96')).toBe('2.16.840.1.113883.6.96');

@@ -320,7 +320,10 @@ describe('foldForMatch', () => {
     ['  Doe^^John==  ', 'doe john'],
     ['ＹＡＭＡＤＡ\u3000Tarou', 'yamada tarou'],
     ['Yamada^Tarou=山田^太郎=やまだ^たろう', 'yamada tarou 山田 太郎 やまだ たろう'],
-    ['ﾔﾏﾀﾞ^ﾀﾛｳ', 'ヤマダ タロウ'],
+    ['ﾔﾏﾀﾞ^ﾀﾛｳ', 'やまだ たろう'], // half-width and full-width katakana, hiragana: one spelling
+    ['ヤマダ^タロウ', 'やまだ たろう'],
+    ['Mül\u00adler', 'muller'], // a soft hyphen (an ISO_IR 100 character) is invisible
+    ['Mül\u200bler\u2060\ufeff\u034f', 'muller'], // so are zero-width spaces, joiners and the BOM
     ['Hong^Gildong=洪^吉洞=홍^길동', 'hong gildong 洪 吉洞 홍 길동'],
     ['İSTANBUL', 'istanbul'],
     ['Çavuşoğlu', 'cavusoglu'],
