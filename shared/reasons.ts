@@ -13,6 +13,7 @@ export const REASONS = {
   'duplicate-link': 'This link points to a file already read, so it was not read twice.',
   'extra-dicomdir': 'This is an extra disc index file; the images it lists were read directly.',
   'disc-index': 'This is the disc’s list of its images, not an image; the images themselves were read.',
+  'study-not-found': 'A study you chose is not on this disc or in this folder, so nothing was prepared.',
   'missing-dicomdir-file': 'The disc index lists a file that is not on the disc.',
   'duplicate-instance': 'This image is an exact copy of another image on the disc, so it is sent once.',
   'missing-uid': 'This image has no unique identifier, so it cannot be sent safely.',

@@ -20,6 +20,7 @@ import {
   type IdentityInput,
   type IdentityTokens,
 } from '../verify/identity-tokens';
+import { cutSpans, datesAmong } from '../verify/text-dates';
 
 export interface TextCleaner {
   /** `text` with every identity token removed (whitespace tidied where something was cut); unchanged otherwise. */
@@ -201,7 +202,7 @@ function coveredGraphemes(
  * After a cut: no doubled spaces, no space before punctuation, no blanks at either end of a value or line, no name
  * delimiters ('^', '=') left standing alone where the name parts around them went. Only run on text that changed.
  */
-function tidy(s: string): string {
+export function tidy(s: string): string {
   return s
     .split('\\')
     .map((v) =>
@@ -238,7 +239,9 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
   const compacts = compactMatchers(tokens);
 
   const covered = (graphemes: readonly string[]) => coveredGraphemes(graphemes, needles, compacts);
-  const contains = (text: string): boolean => covered(graphemesOf(text)).size > 0;
+  const birthDates = new Set(tokens.birthDates ?? []);
+  const contains = (text: string): boolean =>
+    covered(graphemesOf(text)).size > 0 || datesAmong(text, birthDates).length > 0;
 
   const clean = (text: string): string => {
     let current = text;
@@ -247,7 +250,13 @@ export function createTextCleaner(tokens: IdentityTokens): TextCleaner {
     for (;;) {
       const graphemes = graphemesOf(current);
       const hit = covered(graphemes);
-      if (hit.size === 0) return current;
+      if (hit.size === 0) {
+        // The birth date in forms no token spells ('FEB 01 1960', '1960年2月1日').
+        const births = datesAmong(current, birthDates);
+        if (!births.length) return current;
+        current = tidy(cutSpans(current, births));
+        continue;
+      }
       current = tidy(graphemes.filter((_, i) => !hit.has(i)).join(''));
     }
   };

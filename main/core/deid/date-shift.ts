@@ -42,6 +42,14 @@ function shiftYmd(y: number, m: number, d: number, days: number): [number, numbe
   return out[0] >= 1 && out[0] <= 9999 ? out : undefined;
 }
 
+/** A calendar date moved by `days`; undefined if it is not a real date or would leave years 0001-9999. */
+export function shiftCalendarDate(
+  [y, m, d]: readonly [number, number, number],
+  days: number,
+): [number, number, number] | undefined {
+  return shiftYmd(y, m, d, days);
+}
+
 function trimValue(s: string): string {
   return trimSpaceAndNul(s);
 }

@@ -1,3 +1,4 @@
+import { ClearDiscError } from '../errors';
 import { createHmac } from 'node:crypto';
 import { DEFAULT_DEID_OPTIONS, type DeidOptions, type ManifestExclusion } from '../../../shared/deid-types';
 import type { ScanResult } from '../scan/scan';
@@ -25,6 +26,10 @@ export interface DeidPlan {
 /** Decides what is written: chosen studies, minus what cannot be made safe automatically. */
 export function makePlan(scan: ScanResult, choices: PlanChoices = {}): DeidPlan {
   const wanted = choices.studies?.length ? new Set(choices.studies) : undefined;
+  // A mistyped study UID must not pass as "done, nothing to send".
+  const present = new Set(scan.instances.map((i) => i.studyInstanceUID));
+  const missing = [...(wanted ?? [])].filter((uid) => !present.has(uid)).length;
+  if (missing) throw new ClearDiscError('study-not-found', `${missing} of ${wanted!.size} chosen`);
   const include: IndexedInstance[] = [];
   const excluded: ManifestExclusion[] = scan.skipped.map((s) => ({ path: s.path, reason: s.reason }));
   // The disc's DICOMDIR is read, never sent: listed so that every file of the source is accounted for.

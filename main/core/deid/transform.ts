@@ -18,9 +18,10 @@ import {
   type ActionDecision,
 } from './actions';
 import { convertToUtf8, type TextEdit } from './charset-convert';
-import { cleaningTokens, createTextCleaner, type TextCleaner } from './clean-text';
+import { cleaningTokens, createTextCleaner, tidy, type TextCleaner } from './clean-text';
 import { effectiveVR, type CollectedIdentity } from './collect-identity';
-import { ageOver89, shiftDateValue, validTimeValue } from './date-shift';
+import { ageOver89, shiftCalendarDate, shiftDateValue, validTimeValue } from './date-shift';
+import { rewriteTextDates } from '../verify/text-dates';
 import { DUMMY_TEXT_CHOICES, dummyBinary, dummyString } from './dummy-values';
 import { encodeText } from './encode-text';
 import { attributeType } from './iod-types';
@@ -408,6 +409,21 @@ class Transformer {
     return el;
   }
 
+  /**
+   * Dates written in text follow the date options like DA values ('CT 15.03.2020' moves with Study Date): one left
+   * as it was would give the case's offset away, and with it every date of the case.
+   */
+  datesInText(text: string): string {
+    const mode = this.inForce.has('rtnLongModifDatesOpt')
+      ? 'shift'
+      : this.inForce.has('rtnLongFullDatesOpt')
+        ? 'keep'
+        : 'remove';
+    const out = rewriteTextDates(text, mode, this.ctx.dateOffsetDays, shiftCalendarDate);
+    // A moved date could land on the birth date: cleaned again.
+    return out === text ? text : this.cleaner.clean(tidy(out));
+  }
+
   /** A kept date: shifted under Modified Dates, as it is under Full Dates, emptied when neither is in force. */
   date(el: DicomElement, vr: 'DA' | 'DT', level: Level): DicomElement {
     if (this.inForce.has('rtnLongModifDatesOpt'))
@@ -442,7 +458,7 @@ class Transformer {
     if (vr === 'UI') return this.mapUids(el, vr, level);
     if (vr === 'PN') return this.text(el, vr, this.dummyText, level); // a name cleaned of names is still a name
     const before = decodeText(el.value, level.charsets, vr);
-    let after = this.cleaner.clean(before);
+    let after = this.datesInText(this.cleaner.clean(before));
     // Emptied by cleaning: a Type 1 attribute (or one the table would replace by a dummy) gets the dummy instead.
     if (after.trim() === '' && (attributeType(el.tag) === '1' || row?.basic === 'D')) after = this.dummyText;
     if (after !== '' && (FREE_TEXT_VRS.has(vr) || vr === 'LO' || vr === 'SH'))

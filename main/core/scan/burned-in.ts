@@ -52,10 +52,26 @@ export function burnedInRisk(
   sopClassUID: string,
   modality: string,
   recognizableVisualFeatures = '',
+  capture = false,
 ): boolean {
   if (recognizableVisualFeatures.trim().toUpperCase() === 'YES') return true;
   const bia = burnedInAnnotation.trim().toUpperCase();
   if (bia === 'YES') return true;
   if (bia === 'NO') return false;
-  return isRiskyKind(sopClassUID, modality);
+  return capture || isRiskyKind(sopClassUID, modality);
+}
+
+/** Image Type words of a screen capture (a dose report or a workstation screen saved as a CT image). */
+const CAPTURE_WORDS = /^(SCREEN ?SAVE|SCREEN ?SHOT|SCREEN ?CAPTURE|SCREEN)$/;
+
+/**
+ * Whatever its SOP class, an image that is a capture: Image Type says screen save, or it has a Conversion Type
+ * (workstation, scanned document or film, digitized video...), which only captures carry. Its pixels show what
+ * was on the screen or the film, the patient's name included.
+ */
+export function isCapture(imageType: string, conversionType: string): boolean {
+  return (
+    conversionType.trim() !== '' ||
+    imageType.split('\\').some((w) => CAPTURE_WORDS.test(w.trim().toUpperCase()))
+  );
 }

@@ -1,7 +1,7 @@
 import type { DicomHeader } from '../dicom/read-header';
 import type { DicomElement } from '../dicom/parse';
 import { asciiValue, charsetsOf, findElement, numberValue, T, textValue } from '../dicom/values';
-import { burnedInRisk } from './burned-in';
+import { burnedInRisk, isCapture } from './burned-in';
 
 /** What the index keeps of one instance: enough to recognise it, choose it and process it later. */
 export interface IndexedInstance {
@@ -63,8 +63,13 @@ export function describeInstance(rel: string, h: DicomHeader): IndexedInstance {
     frames: numberValue(findElement(els, T.NumberOfFrames), le) ?? 1,
     burnedInAnnotation: bia,
     burnedInRisk:
-      burnedInRisk(bia, sopClassUID, modality, a(T.RecognizableVisualFeatures)) ||
-      hasEmbeddedOverlay(els, le),
+      burnedInRisk(
+        bia,
+        sopClassUID,
+        modality,
+        a(T.RecognizableVisualFeatures),
+        isCapture(a(T.ImageType), a(T.ConversionType)),
+      ) || hasEmbeddedOverlay(els, le),
     charsets: cs,
   };
 }

@@ -24,6 +24,8 @@ export interface IdentityTokens {
   digitRuns?: string[];
   /** Words of the patient's names looked for as whole words in coded values (see codedNameWords). */
   codedNames?: string[];
+  /** Birth dates (YYYYMMDD), also found in text in any form findTextDates reads ('1 Feb 1960', '1960年2月1日'). */
+  birthDates?: string[];
 }
 
 export interface IdentityInput {
@@ -297,8 +299,10 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     addCompact(id);
     for (const run of digitRunsOf(clean(id))) runs.add(run);
   }
+  const birthDates = new Set<string>();
   for (const da of input.dates ?? []) {
     const forms = dateForms(da);
+    if (forms.length) birthDates.add(forms[0]);
     // An unparseable date is still searched verbatim if it is long enough not to be just a year.
     add('date', forms.length ? forms : clean(da).length >= 6 ? [da] : []);
   }
@@ -331,6 +335,7 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     compacts: [...compacts].sort(),
     digitRuns: [...runs].filter((r) => !compacts.has(r)).sort(),
     codedNames: codedNamesOf(input.patientNames ?? []),
+    birthDates: [...birthDates].sort(),
   };
 }
 

@@ -35,6 +35,7 @@ import {
   type IdentityTokens,
   type TokenCategory,
 } from './identity-tokens';
+import { datesAmong } from './text-dates';
 
 export interface VerifyHit {
   /** 'GGGGEEEE' of the element; '' for bytes outside every parsed element. */
@@ -127,6 +128,8 @@ interface Compiled {
   textIndex: NeedleIndex;
   /** Raw spellings of `needles`, by their first two code units. */
   rawIndex: NeedleIndex;
+  /** Birth dates (YYYYMMDD), looked for in text in every form findTextDates reads. */
+  birthDates: Set<string>;
 }
 
 const compiled = new WeakMap<IdentityTokens, Compiled>();
@@ -194,6 +197,7 @@ function compile(tokens: IdentityTokens): Compiled {
     uids,
     textIndex: indexBy(needles, (n) => [n.text]),
     rawIndex: indexBy(needles, (n) => n.raw),
+    birthDates: new Set(tokens.birthDates ?? []),
   };
   compiled.set(tokens, result);
   return result;
@@ -372,6 +376,12 @@ function collapsePadRuns(v: Uint8Array): Uint8Array {
   return out ? out.subarray(0, n) : v;
 }
 
+/** Runs of four or more Latin-1 characters written as UTF-16 (either byte order), NULs dropped, one per line. */
+function utf16Strings(bytes: string): string {
+  const runs = bytes.match(/(?:[\x20-\x7e\xa0-\xff]\0){4,}|(?:\0[\x20-\x7e\xa0-\xff]){4,}/g);
+  return runs ? runs.map((r) => r.replace(/\0/g, '')).join('\n') : '';
+}
+
 function searchValue(
   value: Uint8Array,
   vr: string | undefined,
@@ -386,6 +396,13 @@ function searchValue(
   const decoded = decodeText(collapsePadRuns(value), charset, textual ? (vr ?? 'LO') : 'OB');
   if (w.uids.size && (hasUid(decoded, w.uids) || (!textual && hasUid(latin1(value), w.uids)))) {
     addHit(w, { tag, path, kind: textual ? 'uid' : 'raw', token: 'uid' });
+  }
+  if (textual && w.birthDates.size && datesAmong(decoded, w.birthDates).length)
+    addHit(w, { tag, path, kind: 'text', token: 'date' });
+  // Text in UTF-16 inside a binary blob (a vendor's XML in an OB): its runs of letters are searched as text.
+  if (!textual) {
+    const utf16 = utf16Strings(latin1(value));
+    if (utf16) searchValue(Buffer.from(utf16, 'latin1'), 'UT', [], tag, path, w);
   }
   if (!w.needles.length) return;
   const folded = foldForMatch(decoded);

@@ -169,6 +169,12 @@ describe('makePlan default exclusions', () => {
     expect(makePlan(scanned, { studies: [] }).excluded).toEqual(makePlan(scanned).excluded);
   });
 
+  it('a chosen study that is not on the disc (a mistyped UID) is an error, not an empty success', () => {
+    expect(() => makePlan(scanned, { studies: [studyB, '9.9.9'] })).toThrow(
+      expect.objectContaining({ code: 'study-not-found' }),
+    );
+  });
+
   it('includeBurnedIn brings the pixel-risk images back; encapsulated documents stay out', () => {
     const plan = makePlan(scanned, { includeBurnedIn: true });
     expect(byPath(plan.excluded)).toEqual([

@@ -412,6 +412,29 @@ describe('values that are not what their VR says', () => {
     expect(findElement(out.elements, 0x00080020)?.vr).toBe('LO');
   });
 
+  it('dates written in kept text move with the case (or go where their order is unclear); the birth date goes', () => {
+    const source = [
+      PATIENT,
+      el(0x00100030, 'DA', '19600201'),
+      el(0x00081030, 'LO', 'CT HEAD 15.03.2020 DOB FEB 01 1960'), // Study Description
+      el(0x0008103e, 'LO', 'AX 03/04/2020 post'), // Series Description
+    ];
+    const out = run(source);
+    const moved = shiftDT('20200315', OFFSET);
+    expect(str(findElement(out.elements, 0x00081030))).toBe(
+      `CT HEAD ${moved.slice(6, 8)}.${moved.slice(4, 6)}.${moved.slice(0, 4)} DOB`,
+    );
+    expect(str(findElement(out.elements, 0x0008103e))).toBe('AX post');
+    const full = run(source, {
+      options: {
+        ...DEFAULT_DEID_OPTIONS,
+        retainLongitudinalModifiedDates: false,
+        retainLongitudinalFullDates: true,
+      },
+    });
+    expect(str(findElement(full.elements, 0x00081030))).toBe('CT HEAD 15.03.2020 DOB');
+  });
+
   it('a time that is not one (a date and time in Study Time) is emptied; real times stay, colons too', () => {
     const out = run([
       PATIENT,

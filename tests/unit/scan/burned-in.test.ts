@@ -123,6 +123,15 @@ describe('describeInstance reads both attributes from the header', () => {
 
   it.each([
     ['CT, nothing declared', spec({}), false],
+    // A dose report or workstation screen saved as a CT image shows the screen, names and all.
+    ['CT screen save', spec({ ImageType: ['DERIVED', 'SECONDARY', 'SCREEN SAVE'] }), true],
+    ['CT converted from a workstation', spec({ ConversionType: 'WSD' }), true],
+    [
+      'CT screen save declared clean',
+      spec({ ImageType: ['DERIVED', 'SECONDARY', 'SCREEN SAVE'], BurnedInAnnotation: 'NO' }),
+      false,
+    ],
+    ['CT, derived but no capture', spec({ ImageType: ['DERIVED', 'SECONDARY', 'MPR'] }), false],
     ['CT, Burned In Annotation YES', spec({ BurnedInAnnotation: 'YES' }), true],
     ['CT, Recognizable Visual Features YES', spec({ RecognizableVisualFeatures: 'YES' }), true],
     ['US without Burned In Annotation', spec({}, { sopClassUID: US_IMAGE, modality: 'US' }), true],

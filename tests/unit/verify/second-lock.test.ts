@@ -377,6 +377,24 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
     ).toEqual({ ok: true, hits: [] });
   });
 
+  it('finds the birth date in text in forms no token spells, and text written in UTF-16 inside a blob', () => {
+    for (const text of ['born JAN 01 1960', 'DOB 1960年1月1日', 'geb. 1. Januar 1960'])
+      expect(verifyBuffer(part10({ ImageComments: text }), tokens).hits).toEqual([
+        hit('00204000', '00204000', 'text', 'date'),
+      ]);
+    expect(verifyBuffer(part10({ ImageComments: 'CT 1.2.60, 2020-01-01' }), tokens)).toEqual({
+      ok: true,
+      hits: [],
+    });
+    const xml = Buffer.from('<x><PatientName>Jürgen Müller</PatientName></x>', 'utf16le');
+    const blob = Buffer.concat([Buffer.from([1, 2, 3, 4]), xml, Buffer.from([9, 9])]);
+    const file = part10(
+      {},
+      { '00150010': { vr: 'LO', Value: ['BLOBCO'] }, '00151001': { vr: 'OB', Value: [arrayBuffer(blob)] } },
+    );
+    expect(verifyBuffer(file, tokens).hits).toEqual([hit('00151001', '00151001', 'text', 'name')]);
+  });
+
   it('keeps short tokens to whole words and short numbers out of numbers and UIDs', () => {
     const short = buildIdentityTokens({ names: ['Li^Wei'], ids: ['12'] });
     const clean = part10({
