@@ -17,6 +17,15 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
 };
 
+const HELP: Record<string, string> = {
+  scan: SCAN_USAGE,
+  deid: DEID_USAGE,
+  upload: UPLOAD_USAGE,
+  send: SEND_USAGE,
+  watch: WATCH_USAGE,
+  serve: SERVE_USAGE,
+};
+
 const USAGE = [
   'usage:',
   `  ${SCAN_USAGE}`,
@@ -34,6 +43,11 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   if (!cmd) {
     io.err(name && name !== '--help' ? `cleardisc: unknown command "${name}"\n${USAGE}\n` : `${USAGE}\n`);
     return name && name !== '--help' ? 2 : 0;
+  }
+  // `cleardisc deid --help`: the command's usage on stdout, nothing run.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`usage: ${HELP[name]}\n`);
+    return 0;
   }
   try {
     return await cmd(rest, io);

@@ -62,6 +62,15 @@ describe('cleardisc scan', () => {
     expect(r.out).toContain('CT CHEST');
   });
 
+  it("prints a command's usage for --help and runs nothing", async () => {
+    for (const name of ['scan', 'deid', 'upload', 'send', 'watch', 'serve']) {
+      const r = await runCli([name, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^usage: cleardisc ${name} `));
+      expect(r.err).toBe('');
+    }
+  });
+
   it('exits 2 with one line for bad arguments or an unreadable root', async () => {
     const missing = await runCli(['scan', path.join(root, 'nope')]);
     expect(missing.code).toBe(2);
