@@ -7,7 +7,7 @@ import { DEFAULT_DEID_OPTIONS, type DeidOptions } from '../../../shared/deid-typ
 import { decodeText, trimSpaceAndNul } from '../dicom/charset';
 import { lookup } from '../dicom/dictionary';
 import { isPrivateTag, type DicomElement } from '../dicom/parse';
-import { charsetsOf } from '../dicom/values';
+import { charsetsOf, STRING_VRS } from '../dicom/values';
 import { decideAction } from './actions';
 import { isRegisteredUid, trimUid } from './uid-map';
 
@@ -110,32 +110,13 @@ export function effectiveVR(el: DicomElement): string {
   if (el.vr !== 'UN') {
     // A date, time, age, name or UID written under another text VR (Study Date as LO) is still one: handled by
     // what it is, or a real date would pass as an unremarkable string.
-    return vr && vr !== el.vr && MEANING_VRS.has(vr) && RETYPABLE_VRS.has(el.vr) ? vr : el.vr;
+    return vr && vr !== el.vr && MEANING_VRS.has(vr) && STRING_VRS.has(el.vr) ? vr : el.vr;
   }
   return vr && vr !== 'UN' ? vr : 'UN';
 }
 
 /** Dictionary VRs whose handling depends on what the value is (shifted, capped, replaced, mapped). */
 const MEANING_VRS = new Set(['DA', 'DT', 'TM', 'AS', 'PN', 'UI']);
-/** String VRs a mislabelled value can be read as text from. */
-const RETYPABLE_VRS = new Set([
-  'AE',
-  'AS',
-  'CS',
-  'DA',
-  'DS',
-  'DT',
-  'IS',
-  'LO',
-  'LT',
-  'PN',
-  'SH',
-  'ST',
-  'TM',
-  'UC',
-  'UI',
-  'UT',
-]);
 
 class Collector {
   private readonly sets = {

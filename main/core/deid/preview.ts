@@ -5,28 +5,9 @@ import type { PreviewAttribute } from '../../../shared/send-types';
 import { formatTag, isPrivateGroup, lookup } from '../dicom/dictionary';
 import type { DicomElement } from '../dicom/parse';
 import { readHeader } from '../dicom/read-header';
-import { asciiValue, charsetsOf, textValue } from '../dicom/values';
+import { asciiValue, charsetsOf, STRING_VRS, textValue } from '../dicom/values';
 import type { SourceFs } from '../scan/source-fs';
 
-const TEXT_VRS = new Set([
-  'AE',
-  'AS',
-  'CS',
-  'DA',
-  'DS',
-  'DT',
-  'IS',
-  'LO',
-  'LT',
-  'PN',
-  'SH',
-  'ST',
-  'TM',
-  'UC',
-  'UI',
-  'UR',
-  'UT',
-]);
 const NUMBERS: Record<string, [number, (v: DataView, at: number, le: boolean) => number | string]> = {
   US: [2, (v, i, le) => v.getUint16(i, le)],
   SS: [2, (v, i, le) => v.getInt16(i, le)],
@@ -57,7 +38,7 @@ function short(s: string): string {
 function valueOf(el: DicomElement, charsets: string[], littleEndian: boolean): string {
   const v = el.value;
   if (!v) return '';
-  if (TEXT_VRS.has(el.vr))
+  if (STRING_VRS.has(el.vr))
     return short((el.vr === 'UI' ? asciiValue(el) : textValue(el, charsets)).replace(/\\/g, ' \\ '));
   const num = NUMBERS[el.vr];
   if (num) {

@@ -109,3 +109,8 @@ export function* walk(
     }
   }
 }
+
+/** VRs whose values are character strings (PS3.5 6.2), however they are encoded. */
+export const STRING_VRS: ReadonlySet<string> = new Set(
+  'AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT'.split(' '),
+);
