@@ -6,6 +6,7 @@
 import { foldForMatch } from '../dicom/charset';
 import { keywordWords } from '../dicom/dictionary';
 import { isRegisteredUid } from '../dicom/registered-uids';
+import { ENGLISH_MONTHS, ordinalSuffix } from './text-dates';
 
 export type TextCategory = 'name' | 'id' | 'date' | 'text';
 export type TokenCategory = TextCategory | 'uid';
@@ -55,20 +56,10 @@ const PARTICLES = new Set(
 );
 const bare = (s: string): string => foldForMatch(s).replace(/\.$/, '');
 
-const MONTHS = [
-  ['jan', 'january'],
-  ['feb', 'february'],
-  ['mar', 'march'],
-  ['apr', 'april'],
-  ['may', 'may'],
-  ['jun', 'june'],
-  ['jul', 'july'],
-  ['aug', 'august'],
-  ['sep', 'september', 'sept'],
-  ['oct', 'october'],
-  ['nov', 'november'],
-  ['dec', 'december'],
-];
+/** English month names per month: abbreviation first, then the full name (and 'sept'). */
+const MONTHS = ENGLISH_MONTHS.short.map((abbr, i) =>
+  abbr === 'sep' ? [abbr, ENGLISH_MONTHS.full[i], 'sept'] : [abbr, ENGLISH_MONTHS.full[i]],
+);
 
 /** DICOM padding and surrounding blanks. */
 const clean = (s: string): string => s.normalize('NFC').replace(/^[\s\0]+|[\s\0]+$/g, '');
@@ -161,7 +152,7 @@ export function dateForms(da: string): string[] {
   for (const sep of ['/', '.', '-']) out.push(`${Y}${sep}${mo}${sep}${d}`);
   for (const sep of ['.', '-']) out.push(`${D}${sep}${M}${sep}${yy}`, `${M}${sep}${D}${sep}${yy}`);
   out.push(`${d}/${mo}/${yy}`, `${mo}/${d}/${yy}`);
-  const ordinal = `${d}${day % 10 === 1 && day !== 11 ? 'st' : day % 10 === 2 && day !== 12 ? 'nd' : day % 10 === 3 && day !== 13 ? 'rd' : 'th'}`;
+  const ordinal = `${d}${ordinalSuffix(day)}`;
   const [abbr] = MONTHS[month - 1];
   for (const name of new Set([...MONTHS[month - 1], `${abbr}.`])) {
     out.push(

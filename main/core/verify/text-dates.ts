@@ -39,6 +39,8 @@ const MONTHS: Record<string, string[]> = {
   nlShort: 'jan feb mrt apr mei jun jul aug sep okt nov dec'.split(' '),
 };
 
+export const ENGLISH_MONTHS = { full: MONTHS.en, short: MONTHS.enShort } as const;
+
 /** Lower-case name → [list, month index]; the first list naming it wins (English before the rest). */
 const MONTH_OF = new Map<string, [string, number]>();
 for (const [list, names] of Object.entries(MONTHS))
@@ -211,7 +213,8 @@ function monthLike(orig: string, month: number): string {
   return cased + (orig.endsWith('.') ? '.' : '');
 }
 
-const suffix = (d: number): string =>
+/** English ordinal suffix of a day: 1st, 2nd, 3rd, 11th, 22nd. */
+export const ordinalSuffix = (d: number): string =>
   d % 10 === 1 && d !== 11 ? 'st' : d % 10 === 2 && d !== 12 ? 'nd' : d % 10 === 3 && d !== 13 ? 'rd' : 'th';
 
 function renderer(text: string, m: RegExpExecArray, roles = { d: 'd', m: 'm' }): (date: Ymd) => string {
@@ -226,7 +229,7 @@ function renderer(text: string, m: RegExpExecArray, roles = { d: 'd', m: 'm' }):
     put(roles.m, (o) => widthOf(o, mo));
     put(roles.d, (o) => widthOf(o, d));
     put('mon', (o) => monthLike(o, mo));
-    put('ord', (o) => (o === o.toUpperCase() ? suffix(d).toUpperCase() : suffix(d)));
+    put('ord', (o) => (o === o.toUpperCase() ? ordinalSuffix(d).toUpperCase() : ordinalSuffix(d)));
     parts.sort((p, q) => p[0] - q[0]);
     let out = '';
     let at = m.index;
