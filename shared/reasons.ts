@@ -15,7 +15,9 @@ export const REASONS = {
   'disc-index': 'This is the disc’s list of its images, not an image; the images themselves were read.',
   'study-not-found': 'A study you chose is not on this disc or in this folder, so nothing was prepared.',
   'missing-dicomdir-file': 'The disc index lists a file that is not on the disc.',
-  'duplicate-instance': 'This image is an exact copy of another image on the disc, so it is sent once.',
+  'duplicate-instance': 'This image is another copy of an image on the disc, so it is sent once.',
+  'conflicting-instance':
+    'Two different images on the disc carry the same identifier, so neither can be sent safely.',
   'missing-uid': 'This image has no unique identifier, so it cannot be sent safely.',
   'not-selected': 'You did not choose the study this image belongs to.',
   'burned-in-risk':

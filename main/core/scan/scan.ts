@@ -170,8 +170,7 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
     outcomes.push(o);
   }
 
-  const instances: IndexedInstance[] = [];
-  const byUid = new Set<string>();
+  const candidates: IndexedInstance[] = [];
   // When an image is on the disc twice, the copy the DICOMDIR lists is the one indexed.
   const first = (o: Outcome) => (o.kind === 'header' && listed.has(o.file.abs) ? 0 : 1);
   const ordered = outcomes.map((o, i) => ({ o, i })).sort((a, b) => first(a.o) - first(b.o) || a.i - b.i);
@@ -185,15 +184,10 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
       continue;
     }
     const inst = describeInstance(o.file.rel, o.header);
-    if (!inst.sopInstanceUID) {
-      skipped.push({ path: o.file.rel, reason: 'missing-uid' });
-    } else if (byUid.has(inst.sopInstanceUID)) {
-      skipped.push({ path: o.file.rel, reason: 'duplicate-instance' });
-    } else {
-      byUid.add(inst.sopInstanceUID);
-      instances.push(inst);
-    }
+    if (!inst.sopInstanceUID) skipped.push({ path: o.file.rel, reason: 'missing-uid' });
+    else candidates.push(inst);
   }
+  const instances = oneInstancePerUid(candidates, skipped);
   deps.onProgress?.({ filesSeen: seen, filesRead: seen, instances: instances.length });
   skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
@@ -206,6 +200,41 @@ export async function scan(root: string, deps: ScanDeps = {}): Promise<ScanResul
     bytesRead,
     bytesTotal: files.reduce((s, f) => s + f.size, 0) + extra.reduce((s, f) => s + f.size, 0),
   };
+}
+
+/** What must agree for two files with one SOP Instance UID to be copies of one image (encoding may differ). */
+const sameImage = (a: IndexedInstance, b: IndexedInstance) =>
+  a.patientId === b.patientId &&
+  a.patientName === b.patientName &&
+  a.birthDate === b.birthDate &&
+  a.studyInstanceUID === b.studyInstanceUID &&
+  a.seriesInstanceUID === b.seriesInstanceUID &&
+  a.sopClassUID === b.sopClassUID &&
+  a.instanceNumber === b.instanceNumber &&
+  a.frames === b.frames;
+
+/**
+ * Keeps the first (preferred) file of each SOP Instance UID. Further copies of the same image are
+ * skipped as duplicates; but when files sharing a UID disagree (another patient, study or image), no
+ * order can tell which is right, so every one of them is held back rather than guessing.
+ */
+function oneInstancePerUid(ordered: IndexedInstance[], skipped: SkippedFile[]): IndexedInstance[] {
+  const byUid = new Map<string, IndexedInstance[]>();
+  for (const i of ordered) {
+    const list = byUid.get(i.sopInstanceUID);
+    if (list) list.push(i);
+    else byUid.set(i.sopInstanceUID, [i]);
+  }
+  const kept: IndexedInstance[] = [];
+  for (const [first, ...rest] of byUid.values()) {
+    if (rest.every((i) => sameImage(first, i))) {
+      kept.push(first);
+      for (const i of rest) skipped.push({ path: i.path, reason: 'duplicate-instance' });
+    } else {
+      for (const i of [first, ...rest]) skipped.push({ path: i.path, reason: 'conflicting-instance' });
+    }
+  }
+  return kept;
 }
 
 const uniq = (xs: string[]) => [...new Set(xs.filter(Boolean))].sort();

@@ -104,7 +104,7 @@ describe('an independent parser (dcdump) finds no identity in the de-identified 
   it('collects identity from the sources at every depth (the check below has something to find)', () => {
     expect(sources.size).toBe(allTestdataFiles().length);
     expect(outputs.size).toBe(result.manifest.instances.length);
-    expect(result.manifest.instances.length).toBe(173);
+    expect(result.manifest.instances.length).toBe(169);
     // Names in ASCII, Latin-1 and UTF-8 (as their bytes), inside sequences, IDs, an address, an accession number.
     const latin1 = (t: string, enc: BufferEncoding) => Buffer.from(t, enc).toString('latin1');
     for (const t of [

@@ -104,7 +104,11 @@ describe('scan of a generated disc', () => {
     garbled.fill(0xff, 140, 400);
     writeFile(root, 'broken/garbled.dcm', garbled);
     // A copy of an image already read, and links: one leaving the disc, one looping back.
-    writeFile(root, 'copy/im0-copy', buildInstance(ct(1)));
+    writeFile(root, 'copy/im0-copy', buildInstance({ ...ct(1), transferSyntax: IMPLICIT_LE }));
+    // Two different images under one UID (a device fault, or two discs merged): which is right cannot be told.
+    const clash = { ...ct(8), sopInstanceUID: testUid(3, 1, 1) };
+    writeFile(root, 'clash/a.dcm', buildInstance(clash));
+    writeFile(root, 'clash/b.dcm', buildInstance({ ...clash, patientName: 'Roe^Richard', patientId: 'PID-99' }));
     writeFile(tmp, 'outside/secret.dcm', buildInstance(ct(12)));
     fs.symlinkSync(path.join(tmp, 'outside', 'secret.dcm'), path.join(root, 'link-out.dcm'));
     fs.symlinkSync(root, path.join(root, 'old', 'loop'));
@@ -126,6 +130,8 @@ describe('scan of a generated disc', () => {
       { path: 'broken/cut-in-header.dcm', reason: 'truncated' },
       { path: 'broken/cut-in-pixels.dcm', reason: 'truncated' },
       { path: 'broken/garbled.dcm', reason: 'corrupt' },
+      { path: 'clash/a.dcm', reason: 'conflicting-instance' },
+      { path: 'clash/b.dcm', reason: 'conflicting-instance' },
       { path: 'copy/im0-copy', reason: 'duplicate-instance' },
       { path: 'empty.dcm', reason: 'empty' },
       { path: 'fake.dcm', reason: 'not-dicom' },
