@@ -13,6 +13,8 @@ export const REASONS = {
   'duplicate-link': 'This link points to a file already read, so it was not read twice.',
   'extra-dicomdir': 'This is an extra disc index file; the images it lists were read directly.',
   'disc-index': 'This is the disc’s list of its images, not an image; the images themselves were read.',
+  'multiple-patients':
+    'This disc holds scans of more than one person, so nothing was prepared: choose the studies to send.',
   'study-not-found': 'A study you chose is not on this disc or in this folder, so nothing was prepared.',
   'missing-dicomdir-file': 'The disc index lists a file that is not on the disc.',
   'duplicate-instance': 'This image is another copy of an image on the disc, so it is sent once.',

@@ -87,6 +87,20 @@ export function deidProgressLine(done: number, total: number, elapsedMs: number)
   return `Removing personal information: ${done}/${total} images${left}`;
 }
 
+/** The plan of the studies chosen on the command line; with several people on the disc, says how to choose. */
+export function planFor(scanned: ScanResult, a: Pick<DeidArgs, 'studies' | 'includeBurnedIn'>) {
+  try {
+    return makePlan(scanned, { studies: a.studies, includeBurnedIn: a.includeBurnedIn });
+  } catch (err) {
+    if (err instanceof ClearDiscError && err.code === 'multiple-patients')
+      throw new ClearDiscError(
+        'multiple-patients',
+        `${err.detail}; name each study to send with --study UID: 'cleardisc scan' lists them`,
+      );
+    throw err;
+  }
+}
+
 /** scan (unless already done) → plan → de-identify, with progress on stderr when a Progress is given. */
 export async function runDeid(
   a: DeidArgs,
@@ -94,7 +108,7 @@ export async function runDeid(
   hooks: { scanned?: ScanResult; progress?: Progress; clock?: () => number } = {},
 ) {
   const scanned = hooks.scanned ?? (await scanSource(a.source, hooks.progress));
-  const plan = makePlan(scanned, { studies: a.studies, includeBurnedIn: a.includeBurnedIn });
+  const plan = planFor(scanned, a);
   const clock = hooks.clock ?? (() => performance.now());
   const start = clock();
   try {

@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { runUpload } from '../core/jobs/upload';
 import { caseForSelection, completedJob, damagedFiles, defaultJobDir } from '../core/jobs/job-folder';
 import type { ScanResult } from '../core/scan/scan';
-import { makePlan, planKey } from '../core/deid/plan';
+import { planKey } from '../core/deid/plan';
 import { defaultRecordDir, fileRecordStore } from '../core/deid/case-record';
 import { UploadInputError } from '../core/upload/manifest';
 import type { StowAuth } from '../core/upload/stow-client';
 import type { UploadOutcome } from '../core/upload/upload-job';
-import { DEID_ARG_OPTIONS, readDeidArgs, runDeid, scanSource, type DeidArgs } from './deid-command';
+import { DEID_ARG_OPTIONS, planFor, readDeidArgs, runDeid, scanSource, type DeidArgs } from './deid-command';
 import { createProgress, type Progress } from './progress';
 import {
   BATCH_ARG_OPTIONS,
@@ -54,7 +54,7 @@ export async function sendOne(
     // Prepared again only from a disc that is there: from an empty or missing one, the job would be replaced
     // by nothing. Then the intact images are sent and the damaged ones reported as not sent.
     scanned ??= await scanSource(a.source, progress).catch(() => undefined);
-    const plan = scanned && makePlan(scanned, { studies: a.studies, includeBurnedIn: a.includeBurnedIn });
+    const plan = scanned && planFor(scanned, a);
     if (!plan?.include.length) {
       io.err(
         `Prepared images damaged or missing in ${a.out}: ${damaged}. Put the disc back in to prepare them again.\n`,
@@ -149,8 +149,7 @@ export async function sendCommand(argv: string[], io: CliIO): Promise<number> {
       if (err instanceof UsageError) return undefined; // the disc is gone
       throw err;
     });
-    const plan =
-      scanned && makePlan(scanned, { studies: args.studies, includeBurnedIn: args.includeBurnedIn });
+    const plan = scanned && planFor(scanned, args);
     const secret = (await fileRecordStore(defaultRecordDir(io.env)).load(caseCode))?.secret;
     if (!plan || plan.include.length === 0 || !secret) {
       // Nothing on the source to compare with (disc taken out, empty mount point): resume only when no other

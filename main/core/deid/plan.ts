@@ -2,7 +2,7 @@ import { ClearDiscError } from '../errors';
 import { createHmac } from 'node:crypto';
 import { DEFAULT_DEID_OPTIONS, type DeidOptions, type ManifestExclusion } from '../../../shared/deid-types';
 import type { ScanResult } from '../scan/scan';
-import type { IndexedInstance } from '../scan/instance';
+import { personKey, type IndexedInstance } from '../scan/instance';
 import { isEncapsulatedDocument } from '../scan/burned-in';
 
 export interface PlanChoices {
@@ -43,6 +43,10 @@ export function makePlan(scan: ScanResult, choices: PlanChoices = {}): DeidPlan 
       excluded.push({ path: i.path, reason: 'burned-in-risk' });
     else include.push(i);
   }
+  // "Everything on the disc" is not a choice to make for someone else's scans: with more than one person
+  // on it, the studies must be chosen (as the app does: nothing is ticked for them).
+  const people = new Set(include.map(personKey)).size;
+  if (!wanted && people > 1) throw new ClearDiscError('multiple-patients', `${people} people`);
   return { root: scan.root, include, excluded, all: scan.instances };
 }
 

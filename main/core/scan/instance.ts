@@ -86,3 +86,16 @@ function hasEmbeddedOverlay(els: readonly DicomElement[], le: boolean): boolean 
     return !hasData && (numberValue(e, le) ?? 0) > 0;
   });
 }
+
+/**
+ * Who an instance belongs to, as far as the header tells: ID, name and birth date. Spellings a system may
+ * vary for one person (case, trailing empty name components, padding) compare the same.
+ */
+export function personKey(i: Pick<IndexedInstance, 'patientId' | 'patientName' | 'birthDate'>): string {
+  const norm = (v: string) =>
+    v
+      .trim()
+      .replace(/[\s^=]+$/u, '')
+      .toUpperCase();
+  return [i.patientId, i.patientName, i.birthDate].map(norm).join('\u0000');
+}

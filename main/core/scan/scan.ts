@@ -3,7 +3,7 @@ import type { ScanSummary, SeriesSummary, SkippedFile, StudySummary } from '../.
 import { ClearDiscError, reasonOf } from '../errors';
 import { readHeader, type DicomHeader } from '../dicom/read-header';
 import { isDicomdir, referencedFiles, resolveFileIds } from './dicomdir';
-import { describeInstance, type IndexedInstance } from './instance';
+import { describeInstance, personKey, type IndexedInstance } from './instance';
 import { nodeSourceFs, type SourceFs } from './source-fs';
 import { walkSource, type FoundFile } from './walk';
 import { mapPool } from '../map-pool';
@@ -299,7 +299,7 @@ export function summarize(r: ScanResult): ScanSummary {
 
   const patients = new Map<string, { patientName: string; patientId: string; birthDate: string }>();
   for (const i of r.instances) {
-    const key = `${i.patientId}\u0000${i.patientName}\u0000${i.birthDate}`;
+    const key = personKey(i);
     if (!patients.has(key))
       patients.set(key, { patientName: i.patientName, patientId: i.patientId, birthDate: i.birthDate });
   }

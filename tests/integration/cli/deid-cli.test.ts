@@ -220,6 +220,39 @@ describe('cleardisc deid', () => {
     }
   });
 
+  it('a disc with scans of two people prepares nothing until the studies are named with --study', async () => {
+    const mixed = path.join(tmp, 'mixed');
+    fs.cpSync(disc, mixed, { recursive: true });
+    writeFile(
+      mixed,
+      'NEIGHBOUR/CT1',
+      buildInstance({
+        sopInstanceUID: testUid(62, 1, 1),
+        studyInstanceUID: testUid(62),
+        seriesInstanceUID: testUid(62, 1),
+        patientName: 'Bianchi^Lucia',
+        patientId: 'PID-5151',
+      }),
+    );
+    const out = path.join(tmp, 'mixed-out');
+    const r = await runCli(['deid', mixed, '--out', out, '--json', '--case', 'CASE-1'], {
+      CLEARDISC_HOME: home,
+    });
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    const errors = r.err.split('\n').filter((l) => l.startsWith('cleardisc deid:'));
+    expect(errors).toEqual([expect.stringMatching(/more than one person.*2 people.*--study UID/)]);
+    // The error names no one.
+    expect(r.err).not.toMatch(/Rossi|Bianchi|PID-/);
+    expect(fs.existsSync(out)).toBe(false);
+    const chosen = await runCli(
+      ['deid', mixed, '--out', out, '--json', '--case', 'CASE-1', '--study', ctStudy, '--study', testUid(62)],
+      { CLEARDISC_HOME: home },
+    );
+    expect(chosen.code).toBe(0);
+    expect((JSON.parse(chosen.out) as DeidJson).written).toBe(4);
+  });
+
   it('an output folder inside the source fails with a one-line error and writes nothing there', async () => {
     const out = path.join(disc, 'cleaned');
     const r = await runCli(['deid', disc, '--out', out, '--json', '--case', 'CASE-1'], {

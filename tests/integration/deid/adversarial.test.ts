@@ -1,3 +1,4 @@
+import { everyStudy } from '../../support/every-study';
 /**
  * Adversarial discs: identity placed where the engine or the second lock might not look, each run through the
  * whole pipeline (scan → plan → deidentify → second lock). Every test names the leak (identity in an output the
@@ -41,13 +42,17 @@ async function deid(files: Record<string, Buffer>): Promise<Run> {
   const disc = path.join(tmp, 'disc');
   const out = path.join(tmp, 'out');
   for (const [rel, b] of Object.entries(files)) writeFile(disc, rel, b);
-  const result = await deidentify(makePlan(await scan(disc), { includeBurnedIn: true }), {
-    out,
-    caseCode: CASE,
-    records: fileRecordStore(path.join(tmp, 'records')),
-    random: (n) => new Uint8Array(n).fill(5),
-    now: () => new Date('2026-01-01T00:00:00Z'),
-  });
+  const scanned = await scan(disc);
+  const result = await deidentify(
+    makePlan(scanned, { studies: everyStudy(scanned), includeBurnedIn: true }),
+    {
+      out,
+      caseCode: CASE,
+      records: fileRecordStore(path.join(tmp, 'records')),
+      random: (n) => new Uint8Array(n).fill(5),
+      now: () => new Date('2026-01-01T00:00:00Z'),
+    },
+  );
   return { result, outputs: result.manifest.instances.map((i) => fs.readFileSync(path.join(out, i.file))) };
 }
 

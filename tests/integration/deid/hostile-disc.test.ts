@@ -1,3 +1,4 @@
+import { everyStudy } from '../../support/every-study';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,7 +33,7 @@ describe('a hostile disc: identity hidden everywhere the standard allows', () =>
     buildHostileDisc(disc);
     const scanned = await scan(disc);
     // The two corpus files are secondary captures: the person chose to include them.
-    result = await deidentify(makePlan(scanned, { includeBurnedIn: true }), {
+    result = await deidentify(makePlan(scanned, { studies: everyStudy(scanned), includeBurnedIn: true }), {
       out,
       caseCode: 'HOSTILE-01',
       records: fileRecordStore(path.join(tmp, 'records')),
@@ -167,13 +168,17 @@ describe('a hostile disc: identity hidden everywhere the standard allows', () =>
 
   it('is byte-identical when the same case is run again', async () => {
     const again = path.join(tmp, 'again');
-    const r2 = await deidentify(makePlan(await scan(disc), { includeBurnedIn: true }), {
-      out: again,
-      caseCode: 'HOSTILE-01',
-      records: fileRecordStore(path.join(tmp, 'records')),
-      random: (n) => new Uint8Array(n).fill(9),
-      now: () => new Date('2026-02-02T00:00:00Z'),
-    });
+    const rescanned = await scan(disc);
+    const r2 = await deidentify(
+      makePlan(rescanned, { studies: everyStudy(rescanned), includeBurnedIn: true }),
+      {
+        out: again,
+        caseCode: 'HOSTILE-01',
+        records: fileRecordStore(path.join(tmp, 'records')),
+        random: (n) => new Uint8Array(n).fill(9),
+        now: () => new Date('2026-02-02T00:00:00Z'),
+      },
+    );
     expect(r2.manifest.instances.map((i) => [i.file, i.sha256])).toEqual(
       result.manifest.instances.map((i) => [i.file, i.sha256]),
     );

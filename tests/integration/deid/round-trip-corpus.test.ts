@@ -1,3 +1,4 @@
+import { personKey } from '../../../main/core/scan/instance';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -52,7 +53,7 @@ describe('de-identification round trip over every file of the shared corpus', ()
     scannedAll = await scan(TESTDATA);
     const groups = new Map<string, ScanResult['instances']>();
     for (const i of scannedAll.instances) {
-      const key = `${i.patientId}\u0000${i.patientName}`;
+      const key = personKey(i);
       groups.set(key, [...(groups.get(key) ?? []), i]);
     }
     // A file the whole-corpus scan sent once or held back (pydicom reuses one UID across many encodings and

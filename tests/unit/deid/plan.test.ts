@@ -175,6 +175,29 @@ describe('makePlan default exclusions', () => {
     );
   });
 
+  it('with scans of more than one person, "everything" is refused: the studies must be chosen', () => {
+    const as = (file: string, who: { patientName: string; patientId: string; birthDate?: string }) => ({
+      ...scanned,
+      instances: scanned.instances.map((i) => (i.path === file ? { ...i, birthDate: '', ...who } : i)),
+    });
+    const plain = scanned.instances.find((i) => i.path === 'a/ct1.dcm')!;
+    const other = as('b/ct.dcm', { patientName: 'Roe^Richard', patientId: 'PID-99' });
+    expect(() => makePlan(other)).toThrow(
+      expect.objectContaining({ code: 'multiple-patients', detail: '2 people' }),
+    );
+    // Chosen study by study, as the app asks: the person has looked, so both may go.
+    expect(included(makePlan(other, { studies: [studyA, studyB] }))).toContain('b/ct.dcm');
+    // One person written with another case, trailing empty components or padding is still one person.
+    const sameOne = as('b/ct.dcm', {
+      patientName: `${plain.patientName.toLowerCase()}^^ `,
+      patientId: plain.patientId,
+      birthDate: plain.birthDate,
+    });
+    expect(included(makePlan(sameOne))).toContain('b/ct.dcm');
+    // Someone else's image that is left out anyway (burned-in risk) sends nothing of theirs.
+    expect(() => makePlan(as('b/us.dcm', { patientName: 'Roe^Richard', patientId: 'PID-99' }))).not.toThrow();
+  });
+
   it('includeBurnedIn brings the pixel-risk images back; encapsulated documents stay out', () => {
     const plan = makePlan(scanned, { includeBurnedIn: true });
     expect(byPath(plan.excluded)).toEqual([
