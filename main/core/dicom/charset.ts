@@ -286,11 +286,44 @@ export function decodeText(bytes: Uint8Array, specificCharacterSet: readonly str
   let text: string;
   if (first.kind === 'known' && first.def.g0 === undefined && first.def.g1 === undefined) {
     // UTF-8, GB18030, GBK: no code extensions allowed, any further values are ignored.
-    text = decodeWith(first.def.label, bytes);
+    text =
+      first.def.label === 'utf-8'
+        ? (strictUtf8(bytes) ?? decodeWith(LATIN1, bytes))
+        : decodeWith(first.def.label, bytes);
   } else {
-    text = decodeIso2022(bytes, initialState(first), v);
+    const initial = initialState(first);
+    const utf8 = readsAsLatin1(initial) && !bytes.includes(ESC) ? mislabelledUtf8(bytes) : undefined;
+    text = utf8 ?? decodeIso2022(bytes, initial, v);
   }
   return trimPadding(text, v);
+}
+
+/*
+ * Mislabelled text. Files often say one set and hold another: a system writing UTF-8 into a file that declares
+ * Latin-1 or nothing, or Latin-1 bytes into one that declares UTF-8, value by value. Read literally, the same name
+ * would be 'Müller' in one value and 'MÃ¼ller' or 'M�ller' in the next, and identity found in one would not be
+ * recognised in the other. Both mistakes are told apart from real text by the bytes themselves: text that is not
+ * UTF-8 cannot be meant as UTF-8, and Latin-1 text that happens to be valid multi-byte UTF-8 ('Ã¼') does not occur
+ * in names or descriptions.
+ */
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+function strictUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where bytes above 0x7F read as Latin-1 (declared, the default repertoire, or an unknown term). */
+const readsAsLatin1 = (s: State) => s.g0 === 'ascii' && (s.g1 === null || s.g1 === LATIN1);
+
+/** The text, when `bytes` (declared Latin-1 or default) hold at least one multi-byte UTF-8 character and are valid UTF-8. */
+function mislabelledUtf8(bytes: Uint8Array): string | undefined {
+  let high = false;
+  for (let i = 0; i < bytes.length && !high; i++) high = bytes[i] >= 0xc2;
+  return high ? strictUtf8(bytes) : undefined;
 }
 
 /** No character above U+007F (a code-point test, so no control-character regex is needed). */

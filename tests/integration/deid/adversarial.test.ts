@@ -14,7 +14,7 @@ import { bufferSource, readHeader } from '../../../main/core/dicom/read-header';
 import { parseDataSet } from '../../../main/core/dicom/parse';
 import { charsetsOf, findElement, textValue } from '../../../main/core/dicom/values';
 import { scan } from '../../../main/core/scan/scan';
-import { encodeRaw } from '../../fixtures/raw-dicom';
+import { encodeRaw, grayscalePixelModule, part10, uid } from '../../fixtures/raw-dicom';
 import {
   buildInstance,
   IMPLICIT_LE,
@@ -117,6 +117,30 @@ function insertAt(part10: Buffer, tag: number, raw: Buffer, explicitVR = true): 
   return Buffer.concat([part10.subarray(0, at), raw, part10.subarray(at)]);
 }
 
+/** A CT slice written byte by byte: Specific Character Set as declared, name and descriptions as given. */
+function declared(n: number, charset: string | null, name: Buffer, description: Buffer): Buffer {
+  const CT = '1.2.840.10008.5.1.4.1.1.2';
+  const text = (b: Buffer) => (b.length % 2 ? Buffer.concat([b, Buffer.from(' ')]) : b);
+  const els = [
+    ...(charset ? [{ tag: 0x00080005, vr: 'CS', value: padded(charset) }] : []),
+    { tag: 0x00080016, vr: 'UI', value: uid(CT) },
+    { tag: 0x00080018, vr: 'UI', value: uid(testUid(89, 1, n)) },
+    { tag: 0x00080060, vr: 'CS', value: padded('CT') },
+    { tag: 0x00081030, vr: 'LO', value: text(description) },
+    { tag: 0x00100010, vr: 'PN', value: text(name) },
+    { tag: 0x00100020, vr: 'LO', value: padded('PID-884411') },
+    { tag: 0x0020000d, vr: 'UI', value: uid(testUid(89)) },
+    { tag: 0x0020000e, vr: 'UI', value: uid(testUid(89, 1)) },
+    { tag: 0x00204000, vr: 'LT', value: text(description) },
+    ...grayscalePixelModule({ rows: 2, columns: 2, bitsAllocated: 16, bitsStored: 12 }, true),
+    { tag: 0x7fe00010, vr: 'OW', value: Buffer.alloc(8) },
+  ];
+  return part10(
+    { sopClass: CT, sopInstance: testUid(89, 1, n), transferSyntax: '1.2.840.10008.1.2.1' },
+    encodeRaw(els, { littleEndian: true, explicitVR: true }),
+  );
+}
+
 // ---- the cases ---------------------------------------------------------------------------------------------------
 
 describe('adversarial discs', () => {
@@ -157,6 +181,24 @@ describe('adversarial discs', () => {
     expect(result.summary.quarantined).toEqual([]);
     expect(result.summary.written).toBe(2);
     expect(found(outputs, ['Sullivan', 'Arcy', 'Siobhan', 'Aoife'])).toEqual([]);
+  });
+
+  it('leak and break: one name in UTF-8 in one value and Latin-1 in another, whatever the file declares', async () => {
+    const utf8 = (t: string) => Buffer.from(t, 'utf8');
+    const latin1 = (t: string) => Buffer.from(t, 'latin1');
+    const name = 'Müller^Jürgen';
+    const note = 'CT for Jürgen Müller';
+    const { result, outputs } = await deid({
+      // Before: the UTF-8 note under a Latin-1 name was sent as it was (leak); the other three were held back.
+      'A/declares-utf8-latin1-name': declared(1, 'ISO_IR 192', latin1(name), utf8(note)),
+      'A/declares-utf8-latin1-note': declared(2, 'ISO_IR 192', utf8(name), latin1(note)),
+      'A/declares-latin1-utf8-note': declared(3, 'ISO_IR 100', latin1(name), utf8(note)),
+      'A/declares-nothing-utf8-note': declared(4, null, latin1(name), utf8(note)),
+    });
+    expect(result.summary.quarantined).toEqual([]);
+    expect(result.summary.written).toBe(4);
+    expect(found(outputs, ['Müller', 'Jürgen', 'Muller', 'Jurgen', 'MÃ¼ller', 'JÃ¼rgen'])).toEqual([]);
+    for (const o of outputs) expect(await text(o, IMAGE_COMMENTS)).toBe('CT for');
   });
 
   it('leak: a family name of several words written joined in text (Mc Donald → McDonald)', async () => {

@@ -44,7 +44,9 @@ describe('scan of the shared corpus of real files', () => {
     );
     for (const f of ['liver.dcm', 'liver_1frame.dcm', 'rtdose.dcm', 'rtdose_1frame.dcm'])
       expect(conflicting.has(f)).toBe(true);
-    expect(r.instances.some((i) => /^(liver|rtdose)(_1frame)?\.dcm$/.test(path.basename(i.path)))).toBe(false);
+    expect(r.instances.some((i) => /^(liver|rtdose)(_1frame)?\.dcm$/.test(path.basename(i.path)))).toBe(
+      false,
+    );
   });
 
   it('agrees with an independent parser on every instance it can read', () => {

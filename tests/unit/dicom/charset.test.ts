@@ -232,7 +232,39 @@ describe('decodeText multi-byte sets', () => {
   });
 
   it('invalid bytes become U+FFFD instead of throwing', () => {
-    expect(decodeText(b('\xc4\xe9'), ['ISO_IR 192'], 'PN')).toBe('\ufffd\ufffd');
+    expect(decodeText(b('\x81\x30\xff'), ['GB18030'], 'PN')).toContain('\ufffd');
+  });
+
+  // Mislabelled values, as files carry them: one name must read the same in every value of a file.
+  it('bytes that are not UTF-8 in a file declaring UTF-8 are read as Latin-1', () => {
+    expect(decodeText(b('M\xfcller^J\xfcrgen'), ['ISO_IR 192'], 'PN')).toBe('Müller^Jürgen');
+    expect(decodeText(b('\xc4\xe9'), ['ISO_IR 192'], 'PN')).toBe('Äé');
+    // Valid UTF-8 stays UTF-8, also in the same file.
+    expect(decodeText(Buffer.from('Müller', 'utf8'), ['ISO_IR 192'], 'PN')).toBe('Müller');
+  });
+
+  it('UTF-8 bytes in a file declaring Latin-1 or nothing are read as UTF-8', () => {
+    const utf8 = Buffer.from('Müller^Jürgen', 'utf8');
+    for (const cs of [
+      [],
+      [''],
+      ['ISO_IR 100'],
+      ['ISO 2022 IR 100'],
+      ['WINDOWS-1252'],
+      ['', 'ISO 2022 IR 87'],
+    ])
+      expect(decodeText(utf8, cs, 'PN')).toBe('Müller^Jürgen');
+    // Latin-1 text stays Latin-1: a lone accented letter is never valid UTF-8.
+    expect(decodeText(b('M\xfcller'), ['ISO_IR 100'], 'PN')).toBe('Müller');
+    expect(decodeText(b('\xc4neas'), [], 'PN')).toBe('Äneas');
+  });
+
+  it('other single-byte sets and ISO 2022 escapes are never read as UTF-8', () => {
+    // 'ТА' in ISO 8859-5 is C2 B0, which is also UTF-8 for '°'.
+    expect(decodeText(b('\xc2\xb0'), ['ISO_IR 144'], 'PN')).toBe('ТА');
+    expect(decodeText(b('\xc2\xb0'), ['ISO_IR 101'], 'PN')).toBe('Â°');
+    // An escape means the file switches sets as declared: its bytes follow the declaration.
+    expect(decodeText(b('\x1b-A\xc3\xbc'), ['', 'ISO 2022 IR 100'], 'LO')).toBe('Ã¼');
   });
 });
 

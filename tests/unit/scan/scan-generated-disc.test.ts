@@ -108,7 +108,11 @@ describe('scan of a generated disc', () => {
     // Two different images under one UID (a device fault, or two discs merged): which is right cannot be told.
     const clash = { ...ct(8), sopInstanceUID: testUid(3, 1, 1) };
     writeFile(root, 'clash/a.dcm', buildInstance(clash));
-    writeFile(root, 'clash/b.dcm', buildInstance({ ...clash, patientName: 'Roe^Richard', patientId: 'PID-99' }));
+    writeFile(
+      root,
+      'clash/b.dcm',
+      buildInstance({ ...clash, patientName: 'Roe^Richard', patientId: 'PID-99' }),
+    );
     writeFile(tmp, 'outside/secret.dcm', buildInstance(ct(12)));
     fs.symlinkSync(path.join(tmp, 'outside', 'secret.dcm'), path.join(root, 'link-out.dcm'));
     fs.symlinkSync(root, path.join(root, 'old', 'loop'));

@@ -246,8 +246,13 @@ describe('verifyBuffer finds identity hidden anywhere', () => {
       hit('0040A160', '0040A730[0].0040A160', 'text', 'name'),
     ],
     [
-      'a UTF-8 name in a file that declares Latin-1 (raw bytes pass)',
+      'a UTF-8 name in a file that declares Latin-1 (read as the UTF-8 it is)',
       () => part10({ SpecificCharacterSet: 'ISO_IR 100', ImageComments: 'Jürgen' }),
+      hit('00204000', '00204000', 'text', 'name'),
+    ],
+    [
+      'a UTF-8 name in a file that declares Cyrillic (raw bytes pass)',
+      () => part10({ SpecificCharacterSet: 'ISO_IR 144', ImageComments: 'Jürgen' }),
       hit('00204000', '00204000', 'raw', 'name'),
     ],
     [
