@@ -64,6 +64,20 @@ function onOutput<T>(p: Promise<T>): Promise<T> {
 /** Trailing elements after Pixel Data larger than this are not plausible header data. */
 const MAX_TRAILING = 64 * 1024 * 1024;
 
+/**
+ * Elements after Pixel Data as a data set orders them: ascending tags above it. Junk that happens to parse
+ * (zero padding reads as (0000,0000) elements) breaks that order; it and everything after it are not copied.
+ */
+function ascendingAfter(pixelTag: number, elements: DicomElement[]): DicomElement[] {
+  let last = pixelTag >>> 0;
+  const end = elements.findIndex((e) => {
+    const ok = e.tag >>> 0 > last;
+    last = e.tag >>> 0;
+    return !ok;
+  });
+  return end < 0 ? elements : elements.slice(0, end);
+}
+
 export function uiValue(uid: string): Uint8Array {
   const b = Buffer.from(uid.length % 2 ? uid + '\0' : uid, 'latin1');
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
@@ -231,11 +245,14 @@ export async function writeInstance(
       if (trailing >= 8) {
         if (trailing > MAX_TRAILING) throw new ClearDiscError('corrupt', 'unexpected data after pixel data');
         const buf = await src.read(pixelSpan.end, trailing);
-        const r = new DataSetParser(buf, { base: pixelSpan.end, sourceSize: src.size }).parse(
-          pixelSpan.end,
-          header.encoding,
-        );
-        elements = [...elements, ...r.elements];
+        // Junk after a complete image (disc burner padding, a writer's leftovers) is not part of it: what
+        // reads as elements is kept and de-identified, the rest is not copied. The image itself is whole.
+        const r = new DataSetParser(buf, {
+          base: pixelSpan.end,
+          sourceSize: src.size,
+          stopAtDamage: true,
+        }).parse(pixelSpan.end, header.encoding);
+        elements = [...elements, ...ascendingAfter(pixel.tag, r.elements)];
       }
     }
   }

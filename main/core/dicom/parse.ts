@@ -85,6 +85,11 @@ export interface ParseOptions {
   base?: number;
   /** Total size of the source; when the buffer is shorter, running past it raises NeedMoreData. */
   sourceSize?: number;
+  /**
+   * Stop at the first top-level element that cannot be read, keeping those before it, instead of failing
+   * (bytes after a complete Pixel Data: burner padding, junk). Where it stopped is returned as `damagedAt`.
+   */
+  stopAtDamage?: boolean;
 }
 
 export interface ParseResult {
@@ -95,6 +100,8 @@ export interface ParseResult {
   end: number;
   /** The encoding actually found (a file that claims explicit VR but is implicit is common on old discs). */
   encoding: Encoding;
+  /** With `stopAtDamage`: the offset of the first top-level element that could not be read. */
+  damagedAt?: number;
 }
 
 function isUpperAlpha(b: number): boolean {
@@ -137,7 +144,7 @@ export class DataSetParser {
     }
     const elements: DicomElement[] = [];
     const r = this.parseElements(start, this.size, enc, 0, elements, false, true);
-    return { elements, pixelData: r.pixelData, end: r.end, encoding: enc };
+    return { elements, pixelData: r.pixelData, end: r.end, encoding: enc, damagedAt: r.damagedAt };
   }
 
   private need(end: number): void {
@@ -173,36 +180,44 @@ export class DataSetParser {
     out: DicomElement[],
     untilDelimiter: boolean,
     topLevel: boolean,
-  ): { end: number; pixelData?: DicomElement } {
+  ): { end: number; pixelData?: DicomElement; damagedAt?: number } {
     if (depth > MAX_DEPTH) throw new ClearDiscError('corrupt', `sequences nested deeper than ${MAX_DEPTH}`);
     const le = enc.littleEndian;
+    const damage = topLevel && this.opts.stopAtDamage;
     while (pos < limit) {
       // A few stray bytes after the last element (odd-length padding) are not an element.
       if (topLevel && this.size - pos < 8) break;
-      const tag = this.tagAt(pos, le);
-      if (topLevel && this.opts.stopBefore?.(tag)) return { end: pos };
-      if (tag === ITEM_DELIM) {
-        if (untilDelimiter) return { end: pos + 8 };
-        throw new ClearDiscError('corrupt', `unexpected item delimiter at ${pos}`);
-      }
-      if (tag === SEQ_DELIM || tag === ITEM) {
-        // Stray delimiters at the end of a data set are tolerated (some writers pad with them).
-        if (topLevel && tag === SEQ_DELIM) {
-          pos += 8;
-          continue;
+      const elementAt = pos;
+      try {
+        const tag = this.tagAt(pos, le);
+        if (topLevel && this.opts.stopBefore?.(tag)) return { end: pos };
+        if (tag === ITEM_DELIM) {
+          if (untilDelimiter) return { end: pos + 8 };
+          throw new ClearDiscError('corrupt', `unexpected item delimiter at ${pos}`);
         }
-        throw new ClearDiscError('corrupt', `unexpected delimiter ${tag.toString(16)} at ${pos}`);
-      }
-      const el = this.readHeader(pos, enc);
-      const isPixel = tag === PIXEL_DATA || tag === FLOAT_PIXEL_DATA || tag === DOUBLE_PIXEL_DATA;
-      if (topLevel && isPixel && this.opts.stopAtPixelData) {
+        if (tag === SEQ_DELIM || tag === ITEM) {
+          // Stray delimiters at the end of a data set are tolerated (some writers pad with them).
+          if (topLevel && tag === SEQ_DELIM) {
+            pos += 8;
+            continue;
+          }
+          throw new ClearDiscError('corrupt', `unexpected delimiter ${tag.toString(16)} at ${pos}`);
+        }
+        const el = this.readHeader(pos, enc);
+        const isPixel = tag === PIXEL_DATA || tag === FLOAT_PIXEL_DATA || tag === DOUBLE_PIXEL_DATA;
+        if (topLevel && isPixel && this.opts.stopAtPixelData) {
+          out.push(el);
+          return { end: el.valueOffset, pixelData: el };
+        }
+        pos = this.readValue(el, enc, depth);
+        if (pos > limit)
+          throw new ClearDiscError('corrupt', `element ${tag.toString(16)} overruns its container`);
         out.push(el);
-        return { end: el.valueOffset, pixelData: el };
+      } catch (err) {
+        // Only what could be read is kept (elements are pushed whole, after their value was read).
+        if (!damage || err instanceof NeedMoreData) throw err;
+        return { end: elementAt, damagedAt: elementAt };
       }
-      pos = this.readValue(el, enc, depth);
-      if (pos > limit)
-        throw new ClearDiscError('corrupt', `element ${tag.toString(16)} overruns its container`);
-      out.push(el);
     }
     if (untilDelimiter && pos >= this.size) throw new ClearDiscError('truncated', 'item has no delimiter');
     return { end: pos };

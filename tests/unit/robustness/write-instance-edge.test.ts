@@ -292,6 +292,54 @@ describe('writeInstance round trips of unusual encodings', () => {
     );
   });
 
+  it('junk after a complete Pixel Data (burner padding, leftovers) is not copied, and the image is written', async () => {
+    const sop = '1.2.3.1.1.9';
+    const image = (after: RawElement[] = []) =>
+      part10(
+        { sopClass: CT_IMAGE, sopInstance: sop, transferSyntax: EXPLICIT },
+        encodeRaw(
+          [...ctElements(true, sop), { tag: 0x7fe00010, vr: 'OW', value: pixels16(true) }, ...after],
+          { littleEndian: true, explicitVR: true },
+        ),
+      );
+    /** De-identifies one file alone (same case, same secret each time) and returns the output's bytes. */
+    const deidOne = async (name: string, bytes: Buffer) => {
+      const disc = path.join(tmp, `junk-${name}-disc`);
+      fs.mkdirSync(disc, { recursive: true });
+      fs.writeFileSync(path.join(disc, 'IMG'), bytes);
+      const out = path.join(tmp, `junk-${name}-out`);
+      const r = await deidentify(makePlan(await scan(disc)), {
+        out,
+        caseCode: 'JUNK-1',
+        records: fileRecordStore(path.join(tmp, 'records')),
+        random: (n) => new Uint8Array(n).fill(5),
+        now: () => new Date('2026-01-01T00:00:00Z'),
+      });
+      expect({ excluded: r.summary.excluded, quarantined: r.summary.quarantined }).toEqual({
+        excluded: [],
+        quarantined: [],
+      });
+      return fs.readFileSync(path.join(out, r.manifest.instances[0].file));
+    };
+    const clean = await deidOne('none', image());
+    const junk = {
+      text: Buffer.from('Burned by DiscWriter for Jane Doe, 2020-03-15\r\n'),
+      zeros: Buffer.alloc(2048),
+      ones: Buffer.alloc(100, 0xff),
+      // Reads as an element header whose value runs past the end of the file.
+      header: Buffer.from([0xe0, 0x7f, 0x20, 0x00, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3, 4]),
+    };
+    // Before: excluded as 'truncated' or 'corrupt', though every pixel was there.
+    for (const [name, tail] of Object.entries(junk))
+      expect((await deidOne(name, Buffer.concat([image(), tail]))).equals(clean)).toBe(true);
+    // A real element after Pixel Data is still read and handled; only the junk after it goes.
+    const kept = { tag: 0x7fe00020, vr: 'OB', value: str('FRAMEINFO ') };
+    const withElement = await deidOne('element', Buffer.concat([image([kept]), junk.text]));
+    expect(withElement.includes(Buffer.from('FRAMEINFO'))).toBe(true);
+    expect(withElement.includes(Buffer.from('DiscWriter'))).toBe(false);
+    expect(withElement.subarray(-10).toString('latin1')).toBe('FRAMEINFO ');
+  });
+
   it.each([
     ['larger than the 4 KiB first read', 20 * 1024],
     ['larger than 1 MiB', 3 * 1024 * 1024 + 3],
