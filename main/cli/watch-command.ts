@@ -6,6 +6,8 @@ import { randomCaseCode, isValidCaseCode } from '../core/deid/case-record';
 import { defaultJobDir } from '../core/jobs/job-folder';
 import { fileWatchStore, keyOf, watchFolder } from '../core/jobs/watch';
 import { sendOne } from './send-command';
+import { scanSource } from './deid-command';
+import { studiesByPerson } from '../core/deid/plan';
 import { checkServiceUrl, readAuth, readCaFile } from './upload-command';
 import { clearDiscHome } from '../core/home';
 import { UsageError, type CliIO } from './io';
@@ -16,6 +18,12 @@ export const WATCH_USAGE =
 /** A folder name becomes the case code only if it is a valid one (letters, digits, - and _). */
 function caseFromName(name: string): string | undefined {
   return isValidCaseCode(name) ? name : undefined;
+}
+
+/** Case code of the k-th person of an export: '<case>-<k>', the case shortened if the whole would be too long. */
+export function subCase(caseCode: string, k: number): string {
+  const suffix = `-${k}`;
+  return `${caseCode.slice(0, 32 - suffix.length)}${suffix}`;
 }
 
 export async function watchCommand(
@@ -84,21 +92,36 @@ export async function watchCommand(
           randomCaseCode((n) => randomBytes(n)),
         send: async (folder, caseCode) => {
           try {
-            const outcome = await sendOne(
-              {
-                source: folder,
-                out: defaultJobDir(caseCode, io.env),
-                caseCode,
-                studies: [],
-                includeBurnedIn: Boolean(values['include-burned-in']),
-                options: {},
-              },
-              values.to!,
-              auth,
-              io,
-              { ca },
-            );
-            return outcome.complete;
+            // A batch export may hold several people: each is a case of their own, never merged into one.
+            const scanned = await scanSource(folder);
+            const people = studiesByPerson(scanned);
+            const cases =
+              people.length > 1
+                ? people.map((studies, k) => ({ caseCode: subCase(caseCode, k + 1), studies }))
+                : [{ caseCode, studies: [] }];
+            if (cases.length > 1)
+              io.err(
+                `This export holds scans of ${cases.length} people: each is sent as a case of its own (${cases.map((c) => c.caseCode).join(', ')}).\n`,
+              );
+            let complete = true;
+            for (const c of cases) {
+              const outcome = await sendOne(
+                {
+                  source: folder,
+                  out: defaultJobDir(c.caseCode, io.env),
+                  caseCode: c.caseCode,
+                  studies: c.studies,
+                  includeBurnedIn: Boolean(values['include-burned-in']),
+                  options: {},
+                },
+                values.to!,
+                auth,
+                io,
+                { ca, scanned },
+              );
+              complete &&= outcome.complete;
+            }
+            return complete;
           } catch (err) {
             // Messages may quote the export's path, and exports are often named after the patient.
             const message = (err as Error).message.split(folder).join('the export folder');

@@ -51,6 +51,28 @@ export function makePlan(scan: ScanResult, choices: PlanChoices = {}): DeidPlan 
 }
 
 /**
+ * The studies on the source, person by person (in study UID order, so the same source always splits the same
+ * way): a clinic's batch export is sent as one case per person. A study holding scans of more than one person
+ * cannot be split and is an error.
+ */
+export function studiesByPerson(scan: ScanResult): string[][] {
+  const personOfStudy = new Map<string, string>();
+  for (const i of scan.instances) {
+    const person = personKey(i);
+    const had = personOfStudy.get(i.studyInstanceUID);
+    if (had !== undefined && had !== person)
+      throw new ClearDiscError('multiple-patients', 'one study holds scans of more than one person');
+    personOfStudy.set(i.studyInstanceUID, person);
+  }
+  const groups = new Map<string, string[]>();
+  for (const study of [...personOfStudy.keys()].sort()) {
+    const person = personOfStudy.get(study)!;
+    groups.set(person, [...(groups.get(person) ?? []), study]);
+  }
+  return [...groups.values()];
+}
+
+/**
  * What a de-identification will produce, as a short keyed hash: the source images chosen (original SOP Instance
  * UIDs) and the options. Recorded in the manifest so a later run can tell "the same job, resume it" from "other
  * images for the same case". Keyed with the case's secret (HMAC), like the UID map: whoever holds the original

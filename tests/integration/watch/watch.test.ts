@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { buildInstance, testUid, writeFile } from '../../fixtures/build-dicom';
 import { cliEnv, runCli } from '../../support/cli';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dicomParser = require('dicom-parser');
 
 describe('cleardisc watch: a drop folder for clinic staff', () => {
   let orthanc: OrthancServer;
@@ -11,17 +13,18 @@ describe('cleardisc watch: a drop folder for clinic staff', () => {
   let drop: string;
   let env: Record<string, string>;
 
-  const exportFolder = (name: string, study: number, n: number) => {
+  const exportFolder = (name: string, study: number, n: number, patientName = 'Watcher^Wendy') => {
     for (let i = 1; i <= n; i++) {
       writeFile(
         drop,
-        `${name}/IMG${i}`,
+        `${name}/${study}-IMG${i}`,
         buildInstance({
           sopInstanceUID: testUid(study, 1, i),
           studyInstanceUID: testUid(study),
           seriesInstanceUID: testUid(study, 1),
           instanceNumber: i,
-          patientName: 'Watcher^Wendy',
+          patientName,
+          patientId: patientName.toUpperCase().replace(/\W/g, ''),
         }),
       );
     }
@@ -82,5 +85,25 @@ describe('cleardisc watch: a drop folder for clinic staff', () => {
       true,
       true,
     ]);
+  });
+
+  it('an export holding scans of two people is sent as two cases, never one', async () => {
+    exportFolder('CASE-B', 93, 2, 'Watcher^Wendy');
+    exportFolder('CASE-B', 94, 1, 'Other^Oscar');
+    const before = new Set((await orthanc.listInstances()).map((i) => i.id));
+    const run = await watchOnce();
+    expect(run.code).toBe(0);
+    expect(run.out).toBe('sent case CASE-B\n');
+    expect(run.err).toContain('scans of 2 people: each is sent as a case of its own (CASE-B-1, CASE-B-2)');
+    expect(run.err).not.toMatch(/Wendy|Oscar|WATCHER|OTHER/);
+    // Each person's images arrive under their own pseudonym, with the studies they belong to.
+    const added = (await orthanc.listInstances()).filter((i) => !before.has(i.id));
+    const ids: string[] = [];
+    for (const i of added) {
+      const ds = dicomParser.parseDicom(new Uint8Array(await orthanc.instanceFile(i.id)));
+      ids.push(`${ds.string('x00100020')} ${ds.string('x00100010')}`);
+    }
+    expect(ids.sort()).toEqual(['CASE-B-1 CASE-B-1', 'CASE-B-1 CASE-B-1', 'CASE-B-2 CASE-B-2']);
+    expect(new Set(added.map((i) => i.studyInstanceUID)).size).toBe(2);
   });
 });

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makePlan, planKey } from '../../../main/core/deid/plan';
+import { makePlan, planKey, studiesByPerson } from '../../../main/core/deid/plan';
 import { createHash } from 'node:crypto';
 import { scan, type ScanResult } from '../../../main/core/scan/scan';
 import type { ManifestExclusion } from '../../../shared/deid-types';
@@ -196,6 +196,24 @@ describe('makePlan default exclusions', () => {
     expect(included(makePlan(sameOne))).toContain('b/ct.dcm');
     // Someone else's image that is left out anyway (burned-in risk) sends nothing of theirs.
     expect(() => makePlan(as('b/us.dcm', { patientName: 'Roe^Richard', patientId: 'PID-99' }))).not.toThrow();
+  });
+
+  it('studiesByPerson splits a batch export person by person, the same way every time', () => {
+    const who = (files: string[], patientId: string) => ({
+      ...scanned,
+      instances: scanned.instances.map((i) => (files.includes(i.path) ? { ...i, patientId } : i)),
+    });
+    expect(studiesByPerson(scanned)).toEqual([[studyA, studyB]]);
+    const two = who(['b/ct.dcm', 'b/us.dcm'], 'PID-99');
+    expect(studiesByPerson(two)).toEqual([[studyA], [studyB]]);
+    expect(studiesByPerson({ ...two, instances: [...two.instances].reverse() })).toEqual([
+      [studyA],
+      [studyB],
+    ]);
+    // One study with scans of two people cannot be split: neither case could be told apart from the other.
+    expect(() => studiesByPerson(who(['b/ct.dcm'], 'PID-99'))).toThrow(
+      expect.objectContaining({ code: 'multiple-patients' }),
+    );
   });
 
   it('includeBurnedIn brings the pixel-risk images back; encapsulated documents stay out', () => {
