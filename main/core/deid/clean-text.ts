@@ -211,6 +211,8 @@ export function tidy(s: string): string {
         .map((line) =>
           line
             .replace(/(^|[ \t])[\^=]+(?=[ \t]|$)/g, '$1')
+            // An opening bracket whose closing one went with a cut ('(020) 7946 0958' written as '(' + number).
+            .replace(/\((?=[ \t]|$)(?![^()]*\))/g, '')
             .replace(/[ \t]{2,}/g, ' ')
             .replace(/ ([,.;:!?])/g, '$1')
             .replace(/^[ \t]+|[ \t]+$/g, ''),

@@ -41,7 +41,9 @@ export function optionsInForce(options: DeidOptions): ReadonlySet<ProfileOption>
 /** 'retain-safe-private' / 'retain_safe_private' / 'RetainSafePrivate' → 'retainsafeprivate'. */
 const squash = (s: string): string => s.replace(/[-_\s]/g, '').toLowerCase();
 const BY_SQUASHED = new Map(OPTION_KEYS.map((k) => [squash(k), k]));
-const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** 'retainSafePrivate' → 'retain-safe-private'; an acronym stays one word ('retainUIDs' → 'retain-uids'). */
+const kebab = (k: string): string =>
+  k.replace(/UIDs/g, 'Uids').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 const ON = new Set(['on', 'true', 'yes', '1']);
 const OFF = new Set(['off', 'false', 'no', '0']);

@@ -313,6 +313,10 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
       addCompact(phone);
       if (digits.length >= 10) compacts.add(digits.slice(-7));
       if (digits.length >= 11) compacts.add(digits.slice(-10));
+      // Written internationally ('+44 20 7946 0958', '0044 …'), the same number is dialled at home with a trunk 0
+      // in place of the country code ('020 7946 0958'); national numbers are 8 to 10 digits long after it.
+      if (/^(\+|00)/.test(phone) || digits.length >= 12)
+        for (const n of [8, 9, 10]) if (digits.length - n >= 2) compacts.add(`0${digits.slice(-n)}`);
     }
   }
 

@@ -98,6 +98,23 @@ describe('createTextCleaner', () => {
     expect(c.clean('id 12 345, no 142825, acc 20230115 0042.')).toBe('id, no, acc.');
   });
 
+  it('finds a number stored internationally where it is written the national way, with a trunk 0', () => {
+    for (const stored of ['+44 20 7946 0958', '0044 20 7946 0958', '+33 1 23 45 67 89', '+49 30 12345678']) {
+      const c = createTextCleaner(buildIdentityTokens({ texts: [`Tel ${stored}`] }));
+      const national = {
+        '+44 20 7946 0958': '020 7946 0958',
+        '0044 20 7946 0958': '(020) 7946-0958',
+        '+33 1 23 45 67 89': '01 23 45 67 89',
+        '+49 30 12345678': '030/12345678',
+      }[stored]!;
+      expect(c.clean(`call ${national} today`)).toBe('call today');
+      expect(c.contains(national)).toBe(true);
+    }
+    // A trunk form is matched whole, not inside a longer number.
+    const c = createTextCleaner(buildIdentityTokens({ texts: ['+44 20 7946 0958'] }));
+    expect(c.clean('ref 9020794609581')).toBe('ref 9020794609581');
+  });
+
   it('finds a phone number written inside a longer text in any punctuation', () => {
     const c = createTextCleaner(buildIdentityTokens({ texts: ['Tel. 555-123-4567 (home)'] }));
     expect(c.clean('call 555.123.4567 or 5551234567 or 123 4567')).toBe('call or or');

@@ -52,7 +52,11 @@ describe('parseOptionArg', () => {
   });
 
   it('rejects values other than on/off', () => {
-    expect(() => parseOptionArg('retain-uids=maybe')).toThrow(/=on or =off/);
+    expect(() => parseOptionArg('retain-uids=maybe')).toThrow(/option retain-uids needs =on or =off/);
+    // The list of valid names is written the way they are typed.
+    expect(() => parseOptionArg('keep-everything=on')).toThrow(
+      /valid options are: .*retain-safe-private, retain-uids, retain-device-identity/,
+    );
     expect(() => parseOptionArg('retain-uids')).toThrow(/=on or =off/);
   });
 });
