@@ -188,7 +188,7 @@ export function compactForm(s: string): string {
 }
 
 /** What people put between the parts of a phone number or ID. */
-const COMPACT_SEPARATORS = '[\\s\\-_./()+]*';
+const COMPACT_SEPARATORS = "[\\s\\-_./()+'’]*";
 const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** One compact token and how it is found in folded text (see compactMatcher). */
@@ -305,6 +305,11 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     const phoneLike = /^[+\d\s().\-/]+$/.test(t) && (t.match(/\d/g) ?? []).length >= 6;
     add('text', [t, ...parts.filter((p) => p !== t), ...(phoneLike ? withoutSeparators(t, 6) : [])]);
     for (const p of [t, ...parts]) addCompact(p);
+    // A name of several words ('St. Mary's Hospital') is often written with other punctuation or none ('St Marys
+    // Hospital', 'StMarys-Hospital'): its letters in order. Long enough not to be a word of its own.
+    for (const p of new Set([t, ...parts]))
+      if (!/\d/.test(p) && /[\s.'’-]/.test(p) && [...compactForm(p)].length >= 10)
+        compacts.add(compactForm(p));
     // Phone numbers inside a longer text ('Tel. 555-123-4567 (home)'), each also without its country or area
     // code: its last ten and seven digits.
     for (const phone of t.match(/\+?\d[\d\s\-./()]{5,}\d/g) ?? []) {

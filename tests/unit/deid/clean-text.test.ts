@@ -115,6 +115,18 @@ describe('createTextCleaner', () => {
     expect(c.clean('ref 9020794609581')).toBe('ref 9020794609581');
   });
 
+  it('finds an institution or address written with other punctuation or none', () => {
+    const c = createTextCleaner(
+      buildIdentityTokens({ texts: ["St. Mary's Hospital", 'Klinikum Rechts der Isar'] }),
+    );
+    expect(c.clean('from St Marys Hospital, ward 3')).toBe('from, ward 3');
+    expect(c.clean('from ST. MARY’S HOSPITAL')).toBe('from');
+    expect(c.clean('from StMarys-Hospital')).toBe('from');
+    expect(c.clean('Klinikum rechts-der-Isar, Radiologie')).toBe(', Radiologie');
+    // Words of it in other text stay: only the whole name is one.
+    expect(c.clean('Hospital bed, Mary')).toBe('Hospital bed, Mary');
+  });
+
   it('finds a phone number written inside a longer text in any punctuation', () => {
     const c = createTextCleaner(buildIdentityTokens({ texts: ['Tel. 555-123-4567 (home)'] }));
     expect(c.clean('call 555.123.4567 or 5551234567 or 123 4567')).toBe('call or or');
