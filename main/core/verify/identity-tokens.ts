@@ -285,6 +285,16 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
   const addCompact = (t: string): void => {
     if (compactWorthy(t)) compacts.add(compactForm(t));
   };
+  // A name written with another split ('Gildong' as 'Gil-dong' or 'Gil Dong', 'Annemarie' as 'Anne Marie'): its
+  // letters in order, whatever stands between them. Long names only: a short one would be found across words.
+  // Not placeholders or the standard's own words ('Unknown', 'Original'): coded values are made of them.
+  const vocabulary = keywordWords();
+  for (const pn of input.names ?? [])
+    for (const part of nameParts(pn)) {
+      const letters = compactForm(part);
+      if (/\p{N}/u.test(letters) || CJK.test(letters) || [...letters].length < 6) continue;
+      if (!PLACEHOLDER_NAMES.has(letters) && !vocabulary.has(letters)) compacts.add(letters);
+    }
   for (const id of input.ids ?? []) {
     add('id', [id, ...withoutSeparators(clean(id), 4)]);
     addCompact(id);

@@ -115,6 +115,15 @@ describe('createTextCleaner', () => {
     expect(c.clean('ref 9020794609581')).toBe('ref 9020794609581');
   });
 
+  it('finds a name written with another split than the stored one', () => {
+    const c = createTextCleaner(buildIdentityTokens({ names: ['Hong^Gildong', 'Schmidt^Annemarie'] }));
+    expect(c.clean('Seen: Gil-dong Hong; Gil Dong; GIL.DONG')).toBe('Seen:;;');
+    expect(c.clean('for Anne-Marie Schmidt, follow-up')).toBe('for, follow-up');
+    // Short names are not looked for across words ('Li' would be in every 'lit up').
+    const short = createTextCleaner(buildIdentityTokens({ names: ['Li^Na'] }));
+    expect(short.clean('l i n a lit up')).toBe('l i n a lit up');
+  });
+
   it('finds an institution or address written with other punctuation or none', () => {
     const c = createTextCleaner(
       buildIdentityTokens({ texts: ["St. Mary's Hospital", 'Klinikum Rechts der Isar'] }),
