@@ -22,7 +22,7 @@ import { methodCodes } from './options';
 import type { ProfileOption } from './profile/profile';
 import { planKey, type DeidPlan } from './plan';
 import { dirMaker, processInstance, type InstanceOutcome, type InstanceContext } from './process-instance';
-import { createUidMapper } from './uid-map';
+import { createUidMapper, uidKeyFor } from './uid-map';
 import { isWithin } from '../paths';
 
 export const TOOL_NAME = 'ClearDisc';
@@ -230,7 +230,7 @@ export async function deidentify(plan: DeidPlan, deps: DeidDeps): Promise<DeidRe
     tokens,
     pixelsCleaned: Boolean(deps.pixelsCleaned),
     implementation: { classUid: IMPLEMENTATION_CLASS_UID, versionName: `CLEARDISC_${TOOL_VERSION}` },
-    uids: createUidMapper(Buffer.from(record.secret, 'hex')),
+    uids: createUidMapper(uidKeyFor(record.secret, options)),
     fs: fsx,
     ensureDir: dirMaker(),
   };

@@ -4,6 +4,8 @@
 import { trimSpaceAndNul } from '../dicom/charset';
 import { isRegisteredUid } from '../dicom/registered-uids';
 import { createHmac } from 'node:crypto';
+import { DEFAULT_DEID_OPTIONS, type DeidOptions } from '../../../shared/deid-types';
+import { canonicalOptions } from './plan';
 
 export interface UidMapper {
   /** New UID for `uid` (padding trimmed); registered DICOM UIDs and empty values are returned unchanged. */
@@ -49,4 +51,17 @@ export function createUidMapper(secret: Uint8Array): UidMapper {
     },
     entries: () => new Map(mapped),
   };
+}
+
+/**
+ * The key a case's new UIDs are made with. Images prepared with other options are other images (the patient's sex
+ * kept or not, dates moved or not): they get UIDs of their own. With the same UIDs, a review service that already
+ * holds the first version keeps it and answers the second as stored, and the receipt would describe images the
+ * service does not have. With the default options the key is the case's secret itself, as it always was.
+ */
+export function uidKeyFor(secretHex: string, options: Partial<DeidOptions>): Buffer {
+  const secret = Buffer.from(secretHex, 'hex');
+  const chosen = JSON.stringify(canonicalOptions(options));
+  if (chosen === JSON.stringify(canonicalOptions(DEFAULT_DEID_OPTIONS))) return secret;
+  return createHmac('sha256', secret).update(`uids for options ${chosen}`, 'latin1').digest();
 }

@@ -63,4 +63,44 @@ describe('case record across discs', () => {
     expect(r.ok).toBe(false);
     expect(r.hits.map((h) => h.token)).toContain('name');
   });
+
+  it('prepared again with other options, the images get UIDs of their own; with the same options, the same bytes', async () => {
+    const records = fileRecordStore(path.join(tmp, 'cases'));
+    const dir = path.join(tmp, 'disc');
+    writeFile(
+      dir,
+      'IMG1',
+      buildInstance({
+        sopInstanceUID: testUid(34, 1, 1),
+        studyInstanceUID: testUid(34),
+        seriesInstanceUID: testUid(34, 1),
+        extra: { PatientSex: 'F' },
+      }),
+    );
+    const run = async (name: string, options = {}) => {
+      const r = await deidentify(makePlan(await scan(dir)), {
+        out: path.join(tmp, name),
+        caseCode: 'SAME-2',
+        options,
+        records,
+        random: (k) => randomBytes(k),
+        now: () => new Date('2026-01-01T00:00:00Z'),
+      });
+      const [i] = r.manifest.instances;
+      return {
+        uids: [i.sopInstanceUID, i.studyInstanceUID],
+        bytes: fs.readFileSync(path.join(tmp, name, i.file)),
+      };
+    };
+    const first = await run('first');
+    const again = await run('again');
+    // A service that holds the first version would keep it and answer the second as stored: never the same UIDs.
+    const other = await run('other', { retainPatientCharacteristics: false });
+    expect(again.bytes.equals(first.bytes)).toBe(true);
+    expect(other.bytes.equals(first.bytes)).toBe(false);
+    expect(other.uids[0]).not.toBe(first.uids[0]);
+    expect(other.uids[1]).not.toBe(first.uids[1]);
+    // The defaults given explicitly are the defaults.
+    expect((await run('explicit', { retainPatientCharacteristics: true })).uids).toEqual(first.uids);
+  });
 });
