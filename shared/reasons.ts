@@ -32,6 +32,8 @@ export const REASONS = {
   'verify-failed': 'The cleaned copy could not be checked, so it is held back.',
   'write-failed': 'The cleaned copy could not be written to disk.',
   'server-rejected': 'The review service refused this image.',
+  'missing-on-server':
+    'The review service no longer holds this image, which was sent before; it is sent again on the next try.',
   'network-failed': 'The image could not be sent because the connection kept failing.',
   'not-in-manifest': 'This file is not part of the prepared upload, so it was not sent.',
 } as const;

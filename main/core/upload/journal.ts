@@ -1,6 +1,7 @@
 // The upload journal: `upload-journal.ndjson` in the job folder, append-only, one JSON object per line,
 // fsynced after each batch's lines. A crash can leave a torn last line; reading skips it, and the next writer
 // starts on a fresh line. Per instance: pending (no line) → sending → stored | failed.
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { isReasonCode, type ReasonCode } from '../../../shared/reasons';
 import { nodeUploadFs, type AppendHandle, type UploadFs } from './types';
@@ -23,6 +24,13 @@ export interface JournalEntry {
   url?: string;
   /** Server warning reasons for a stored instance. */
   warnings?: number[];
+  /** Which service stored it (serviceKey of its URL); absent in journals written before it was recorded. */
+  svc?: string;
+}
+
+/** A short, stable key of a service URL: the journal tells services apart without holding their addresses. */
+export function serviceKey(serviceUrl: string): string {
+  return createHash('sha256').update(serviceUrl.replace(/\/+$/, '')).digest('hex').slice(0, 16);
 }
 
 export interface InstanceJournalState {
@@ -32,6 +40,7 @@ export interface InstanceJournalState {
   url?: string;
   warnings?: number[];
   attempt?: number;
+  svc?: string;
   t: string;
 }
 
@@ -86,6 +95,7 @@ export function replayJournal(entries: readonly JournalEntry[]): Map<string, Ins
       url: e.url,
       warnings: e.warnings,
       attempt: e.attempt,
+      svc: e.svc,
       t: e.t,
     });
   }

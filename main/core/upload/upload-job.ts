@@ -10,6 +10,7 @@ import {
   Journal,
   readJournal,
   replayJournal,
+  serviceKey,
   JOURNAL_FILE,
   type InstanceJournalState,
   type JournalEntry,
@@ -201,6 +202,10 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
   const realRoot = await fs.realpath(root);
   const { entries, skipped } = await readJournal(root, fs);
   const states: Map<string, InstanceJournalState> = replayJournal(entries);
+  // Stored on another service (the job sent elsewhere before): not stored on this one.
+  const svc = serviceKey(deps.client.serviceUrl);
+  for (const [sop, st] of states)
+    if (st.state === 'stored' && st.svc !== undefined && st.svc !== svc) states.delete(sop);
   const listed = new Set(manifest.instances.map((i) => i.file.replace(/\\/g, '/')));
   const notInManifest = (await listDicomFiles(fs, root)).filter((f) => !listed.has(f));
 
@@ -257,13 +262,16 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
 
   // Stored in this run with the server naming each one, without a warning: what the cheap confirmation trusts.
   const referencedThisRun = new Set<string>();
+  const storedThisRun = new Set<string>();
   const settle = (r: InstanceResult) => {
     const inst = bySop.get(r.sopInstanceUID)!;
     if (r.state === 'stored' && r.referenced && !r.warnings?.length) referencedThisRun.add(r.sopInstanceUID);
     else referencedThisRun.delete(r.sopInstanceUID);
     if (r.state === 'stored') {
+      storedThisRun.add(r.sopInstanceUID);
       states.set(r.sopInstanceUID, {
         state: 'stored',
+        svc,
         url: r.retrieveUrl,
         warnings: r.warnings,
         attempt: r.attempt,
@@ -293,6 +301,7 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
       ? {
           sop: r.sopInstanceUID,
           state: 'stored',
+          svc,
           attempt: r.attempt,
           url: r.retrieveUrl,
           warnings: r.warnings,
@@ -535,11 +544,18 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
         if (st?.state === 'stored' && onServer) n++;
         else if (st?.state === 'stored' && !onServer) {
           missingOnServer.push(inst.sopInstanceUID);
-          const f: UploadFailure = {
-            sopInstanceUID: inst.sopInstanceUID,
-            reason: 'server-rejected',
-            detail: 'acknowledged, but not found on the server afterwards (QIDO-RS)',
-          };
+          // Stored by an earlier run and gone since (the service was emptied or lost it): nobody refused it.
+          const f: UploadFailure = storedThisRun.has(inst.sopInstanceUID)
+            ? {
+                sopInstanceUID: inst.sopInstanceUID,
+                reason: 'server-rejected',
+                detail: 'acknowledged, but not found on the server afterwards (QIDO-RS)',
+              }
+            : {
+                sopInstanceUID: inst.sopInstanceUID,
+                reason: 'missing-on-server',
+                detail: 'stored by an earlier run, not found on the server now (QIDO-RS)',
+              };
           failures.set(inst.sopInstanceUID, f);
           states.set(inst.sopInstanceUID, {
             state: 'failed',
@@ -555,10 +571,11 @@ export async function uploadJob(jobDir: string, deps: UploadJobDeps): Promise<Up
           failures.delete(inst.sopInstanceUID);
           states.set(inst.sopInstanceUID, {
             state: 'stored',
+            svc,
             detail: 'confirmed by QIDO-RS',
             t: now().toISOString(),
           });
-          late.push({ sop: inst.sopInstanceUID, state: 'stored', detail: 'confirmed by QIDO-RS' });
+          late.push({ sop: inst.sopInstanceUID, state: 'stored', svc, detail: 'confirmed by QIDO-RS' });
         }
       }
       confirmed += n;

@@ -502,8 +502,9 @@ describe('uploadJob (real Orthanc)', () => {
 
     const out = await run(j, testClient(server, proxy.dicomWebUrl));
     expect(out).toMatchObject({ complete: false, stored: 2, sentThisRun: 0, missingOnServer: [lost] });
+    // Stored by the first run, gone since: nobody refused it, and the message says so.
     expect(out.failed).toEqual([
-      { sopInstanceUID: lost, reason: 'server-rejected', detail: expect.stringContaining('QIDO-RS') },
+      { sopInstanceUID: lost, reason: 'missing-on-server', detail: expect.stringContaining('QIDO-RS') },
     ]);
     expect(out.receipt).toBeUndefined();
     expect(fs.existsSync(path.join(j.dir, 'receipt.json'))).toBe(false);
@@ -517,6 +518,26 @@ describe('uploadJob (real Orthanc)', () => {
         .slice(before)
         .flatMap((r) => r.sops),
     ).toEqual([lost]);
+    await expectServerHolds(server, j.hashes);
+  });
+
+  it('sent before to another service, a job is sent whole to this one in one run', async () => {
+    const j = job([1, 2, 3].map((n) => ({ data: generated(19, 1, n) })));
+    expect((await run(j, testClient(server, proxy.dicomWebUrl))).complete).toBe(true);
+    await server.reset(); // as a second, empty service would be
+    const elsewhere = proxy.dicomWebUrl.replace('127.0.0.1', 'localhost');
+    expect(elsewhere).not.toBe(proxy.dicomWebUrl);
+    const before = proxy.seen('stow').length;
+    // Before: nothing was sent, and every image was reported as refused by the service.
+    const out = await run(j, testClient(server, elsewhere));
+    expect(out).toMatchObject({ complete: true, stored: 3, sentThisRun: 3, failed: [] });
+    expect(
+      proxy
+        .seen('stow')
+        .slice(before)
+        .flatMap((r) => r.sops)
+        .sort(),
+    ).toEqual(j.manifest.instances.map((i) => i.sopInstanceUID).sort());
     await expectServerHolds(server, j.hashes);
   });
 
