@@ -102,6 +102,18 @@ const TEXTS = new Map<number, TextKind>([
 
 const BIRTH_DATE = 0x00100030;
 
+const CURRENT_PATIENT_LOCATION = 0x00380300;
+/**
+ * Places and devices ('ICU', 'CT', 'MR1', 'NIH', bed '52'): a piece this short is a word or number of every
+ * description ('CT HEAD W/O', 'MRI BRAIN', '52 yo', 'NIH stroke scale'), which removing it everywhere would
+ * break, while it says next to nothing of who the patient is. Longer pieces ('Oncology West', 'CTAWP73421')
+ * are collected.
+ */
+const MIN_PLACE_PIECE = 4;
+const isPlace = (tag: number, kind: TextKind) => kind !== 'patient' || tag === CURRENT_PATIENT_LOCATION;
+const placePieces = (value: string): string[] =>
+  value.split(/[,;\r\n\\^=]+/).filter((p) => (p.match(/[\p{L}\p{N}]/gu) ?? []).length >= MIN_PLACE_PIECE);
+
 /** The VR to interpret a value with: UN elements of standard tags are read with their dictionary VR. */
 export function effectiveVR(el: DicomElement): string {
   if (el.items && el.vr !== 'SQ') return 'SQ';
@@ -179,7 +191,8 @@ class Collector {
       } else if (tag === BIRTH_DATE) {
         this.add('dates', text());
       } else if (TEXTS.has(tag) && this.textWanted(TEXTS.get(tag)!)) {
-        this.add('texts', text());
+        if (isPlace(tag, TEXTS.get(tag)!)) for (const piece of placePieces(text())) this.add('texts', piece);
+        else this.add('texts', text());
       } else if (
         tag === CODE_MEANING &&
         parentTag === INSTITUTION_CODE_SEQUENCE &&

@@ -1,5 +1,6 @@
 import { collectIdentity, mergeIdentity } from '../../../main/core/deid/collect-identity';
 import { T } from '../../../main/core/dicom/values';
+import { cleaningTokens, createTextCleaner } from '../../../main/core/deid/clean-text';
 import { el, seq } from './helpers';
 
 const UID = '1.2.826.0.1.3680043.9.7433.99.3';
@@ -44,6 +45,30 @@ describe('collectIdentity', () => {
       'Hospital Code Name',
     ]);
     expect(id.uids).toEqual([UID, `${UID}.9`]);
+  });
+
+  it('collects places and devices only in pieces long enough to be more than a word of every description', () => {
+    const places = [
+      el(T.InstitutionName, 'LO', 'NIH'),
+      el(0x00081040, 'LO', 'MRI, Oncology West'), // Institutional Department Name
+      el(0x00081010, 'SH', 'CT'), // Station Name
+      el(0x00380300, 'LO', '52'), // Current Patient Location: a bed number
+      el(0x00321033, 'LO', 'A4'), // Requesting Service
+      el(0x00400242, 'SH', 'MR1'), // Performed Station Name
+      el(0x00400243, 'SH', '1,0'), // Performed Location
+    ];
+    expect(collectIdentity(places, []).texts).toEqual(['Oncology West']);
+    const cleaner = createTextCleaner(cleaningTokens(collectIdentity(places, [])));
+    for (const clinical of [
+      'MRI BRAIN W/WO',
+      'CT HEAD W/O',
+      'NIH stroke scale 4',
+      '52 yo',
+      'segment A4',
+      'CTA 1,0 mm',
+    ])
+      expect(cleaner.clean(clinical)).toBe(clinical);
+    expect(cleaner.clean('Oncology West follow up')).toBe('follow up');
   });
 
   it('leaves out what the options keep', () => {
