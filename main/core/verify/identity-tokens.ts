@@ -299,6 +299,9 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     add('id', [id, ...withoutSeparators(clean(id), 4)]);
     addCompact(id);
     for (const run of digitRunsOf(clean(id))) runs.add(run);
+    // A record number stored zero-padded ('0012345') is written without its zeros ('MRN 12345').
+    const unpadded = /^0+\d{5,}$/.test(clean(id)) ? clean(id).replace(/^0+/, '') : '';
+    if (unpadded.length >= 5) runs.add(unpadded);
   }
   const birthDates = new Set<string>();
   for (const da of input.dates ?? []) {

@@ -115,6 +115,14 @@ describe('createTextCleaner', () => {
     expect(c.clean('ref 9020794609581')).toBe('ref 9020794609581');
   });
 
+  it('finds a zero-padded record number written without its zeros, and names stored joined written apart', () => {
+    const c = createTextCleaner(
+      buildIdentityTokens({ ids: ['0012345'], names: ['OBRIEN^SEAN', 'VANDERBERG^ANNA'] }),
+    );
+    expect(c.clean('MRN 12345, ref 123456')).toBe('MRN, ref 123456');
+    expect(c.clean("Sean O'Brien and Anna van der Berg")).toBe('and');
+  });
+
   it('finds a name written with another split than the stored one', () => {
     const c = createTextCleaner(buildIdentityTokens({ names: ['Hong^Gildong', 'Schmidt^Annemarie'] }));
     expect(c.clean('Seen: Gil-dong Hong; Gil Dong; GIL.DONG')).toBe('Seen:;;');
