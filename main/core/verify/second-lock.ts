@@ -441,7 +441,7 @@ function searchValue(
   // '555.123.4567' for '(555) 123-4567', 'ACC 99812' for 'ACC-99812'. Text only: in numbers, dates and times
   // ('0.123456', '142825.000000' where the ID was made from the study time) and in bytes, digits are something else.
   // Checked last, only when nothing else was found here: the other spelling of a token already reported.
-  const alreadyHit = [...w.hits.values()].some((h) => h.path === path);
+  const alreadyHit = w.hits.size > 0 && [...w.hits.values()].some((h) => h.path === path);
   if (w.compacts.length && textual && !alreadyHit && !(vr && NOT_FOR_COMPACTS.has(vr))) {
     const letters = folded.replace(/[^\p{L}\p{N}]/gu, '');
     if (w.compacts.some((c) => compactMatches(folded, letters, c).length))
