@@ -10,6 +10,7 @@ import { isPrivateTag, type DicomElement } from '../dicom/parse';
 import { charsetsOf, STRING_VRS } from '../dicom/values';
 import { decideAction } from './actions';
 import { isRegisteredUid, trimUid } from './uid-map';
+import { TEXT_PIECES } from '../verify/identity-tokens';
 
 /** Every option off: the base that a caller's partial options are laid over. */
 const NO_OPTIONS = Object.fromEntries(
@@ -112,7 +113,7 @@ const CURRENT_PATIENT_LOCATION = 0x00380300;
 const MIN_PLACE_PIECE = 4;
 const isPlace = (tag: number, kind: TextKind) => kind !== 'patient' || tag === CURRENT_PATIENT_LOCATION;
 const placePieces = (value: string): string[] =>
-  value.split(/[,;\r\n\\^=]+/).filter((p) => (p.match(/[\p{L}\p{N}]/gu) ?? []).length >= MIN_PLACE_PIECE);
+  value.split(TEXT_PIECES).filter((p) => (p.match(/[\p{L}\p{N}]/gu) ?? []).length >= MIN_PLACE_PIECE);
 
 /** The VR to interpret a value with: UN elements of standard tags are read with their dictionary VR. */
 export function effectiveVR(el: DicomElement): string {

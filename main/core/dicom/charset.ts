@@ -292,7 +292,7 @@ export function decodeText(bytes: Uint8Array, specificCharacterSet: readonly str
         : decodeWith(first.def.label, bytes);
   } else {
     const initial = initialState(first);
-    const utf8 = readsAsLatin1(initial) && !bytes.includes(ESC) ? mislabelledUtf8(bytes) : undefined;
+    const utf8 = readsAsLatin1(initial) ? mislabelledUtf8(bytes) : undefined;
     text = utf8 ?? decodeIso2022(bytes, initial, v);
   }
   return trimPadding(text, v);
@@ -319,11 +319,14 @@ function strictUtf8(bytes: Uint8Array): string | undefined {
 /** Where bytes above 0x7F read as Latin-1 (declared, the default repertoire, or an unknown term). */
 const readsAsLatin1 = (s: State) => s.g0 === 'ascii' && (s.g1 === null || s.g1 === LATIN1);
 
-/** The text, when `bytes` (declared Latin-1 or default) hold at least one multi-byte UTF-8 character and are valid UTF-8. */
+/**
+ * The text, when `bytes` (declared Latin-1 or default) hold at least one multi-byte UTF-8 character, are valid
+ * UTF-8 and switch no set with an escape. Plain ASCII (most values) costs one pass that finds no high byte.
+ */
 function mislabelledUtf8(bytes: Uint8Array): string | undefined {
   let high = false;
   for (let i = 0; i < bytes.length && !high; i++) high = bytes[i] >= 0xc2;
-  return high ? strictUtf8(bytes) : undefined;
+  return high && !bytes.includes(ESC) ? strictUtf8(bytes) : undefined;
 }
 
 /** No character above U+007F (a code-point test, so no control-character regex is needed). */

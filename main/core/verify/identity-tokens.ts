@@ -266,6 +266,9 @@ export function cjkNameForms(pn: string): string[] {
   return out;
 }
 
+/** Where an identifying text (address, institution, department) falls into pieces that may be written alone. */
+export const TEXT_PIECES = /[,;\r\n\\^=]+/;
+
 export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
   const texts: string[] = [];
   const textCategories: TextCategory[] = [];
@@ -279,7 +282,6 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     }
   };
 
-  for (const pn of input.names ?? []) add('name', [...nameParts(pn), ...cjkNameForms(pn)]);
   const compacts = new Set<string>();
   const runs = new Set<string>();
   const addCompact = (t: string): void => {
@@ -289,12 +291,15 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
   // letters in order, whatever stands between them. Long names only: a short one would be found across words.
   // Not placeholders or the standard's own words ('Unknown', 'Original'): coded values are made of them.
   const vocabulary = keywordWords();
-  for (const pn of input.names ?? [])
-    for (const part of nameParts(pn)) {
+  for (const pn of input.names ?? []) {
+    const parts = nameParts(pn);
+    add('name', [...parts, ...cjkNameForms(pn)]);
+    for (const part of parts) {
       const letters = compactForm(part);
       if (/\p{N}/u.test(letters) || CJK.test(letters) || [...letters].length < 6) continue;
       if (!PLACEHOLDER_NAMES.has(letters) && !vocabulary.has(letters)) compacts.add(letters);
     }
+  }
   for (const id of input.ids ?? []) {
     add('id', [id, ...withoutSeparators(clean(id), 4)]);
     addCompact(id);
@@ -314,7 +319,7 @@ export function buildIdentityTokens(input: IdentityInput): IdentityTokens {
     const t = clean(text);
     // A PN-shaped text (physician 'Welby^Marcus') may appear in any order: search its parts too. One with digits
     // is an address written with '^' ('12 Chest Road^Liverpool'): its lines are tokens, but not each word ('Chest').
-    const parts = /[\^=]/.test(t) && !/\d/.test(t) ? nameParts(t) : t.split(/[,;\r\n\\^=]+/).map(clean);
+    const parts = /[\^=]/.test(t) && !/\d/.test(t) ? nameParts(t) : t.split(TEXT_PIECES).map(clean);
     const phoneLike = /^[+\d\s().\-/]+$/.test(t) && (t.match(/\d/g) ?? []).length >= 6;
     add('text', [t, ...parts.filter((p) => p !== t), ...(phoneLike ? withoutSeparators(t, 6) : [])]);
     for (const p of [t, ...parts]) addCompact(p);

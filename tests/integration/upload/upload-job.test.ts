@@ -33,6 +33,13 @@ const job = (...args: Parameters<typeof writeJob>) => {
   return j;
 };
 
+/** SOP Instance UIDs of every STOW request the proxy saw after its first `before` requests. */
+const stowedSince = (before: number) =>
+  proxy
+    .seen('stow')
+    .slice(before)
+    .flatMap((r) => r.sops);
+
 beforeAll(async () => {
   server = await startOrthanc();
 });
@@ -414,10 +421,7 @@ describe('uploadJob (real Orthanc)', () => {
     const before = proxy.seen('stow').length;
     const out = await run(j, testClient(server, proxy.dicomWebUrl), { batchMaxFiles: 2, parallel: 1 });
     expect(out).toMatchObject({ complete: true, stored: 6, sentThisRun: 4 });
-    const resent = proxy
-      .seen('stow')
-      .slice(before)
-      .flatMap((r) => r.sops);
+    const resent = stowedSince(before);
     expect(resent.sort()).toEqual([...j.hashes.keys()].filter((s) => !firstBatch.includes(s)).sort());
     expect(proxy.seen('stow').length - before).toBe(2);
     await expectServerHolds(server, j.hashes);
@@ -466,13 +470,7 @@ describe('uploadJob (real Orthanc)', () => {
     const before = proxy.seen('stow').length;
     const out = await run(j, testClient(server, proxy.dicomWebUrl));
     expect(out).toMatchObject({ complete: true, journalSkippedLines: 1, sentThisRun: 2 });
-    expect(
-      proxy
-        .seen('stow')
-        .slice(before)
-        .flatMap((r) => r.sops)
-        .sort(),
-    ).toEqual(
+    expect(stowedSince(before).sort()).toEqual(
       j.manifest.instances
         .slice(1)
         .map((i) => i.sopInstanceUID)
@@ -512,12 +510,7 @@ describe('uploadJob (real Orthanc)', () => {
     const before = proxy.seen('stow').length;
     const repaired = await run(j, testClient(server, proxy.dicomWebUrl));
     expect(repaired).toMatchObject({ complete: true, stored: 3, sentThisRun: 1 });
-    expect(
-      proxy
-        .seen('stow')
-        .slice(before)
-        .flatMap((r) => r.sops),
-    ).toEqual([lost]);
+    expect(stowedSince(before)).toEqual([lost]);
     await expectServerHolds(server, j.hashes);
   });
 
@@ -531,13 +524,7 @@ describe('uploadJob (real Orthanc)', () => {
     // Before: nothing was sent, and every image was reported as refused by the service.
     const out = await run(j, testClient(server, elsewhere));
     expect(out).toMatchObject({ complete: true, stored: 3, sentThisRun: 3, failed: [] });
-    expect(
-      proxy
-        .seen('stow')
-        .slice(before)
-        .flatMap((r) => r.sops)
-        .sort(),
-    ).toEqual(j.manifest.instances.map((i) => i.sopInstanceUID).sort());
+    expect(stowedSince(before).sort()).toEqual(j.manifest.instances.map((i) => i.sopInstanceUID).sort());
     await expectServerHolds(server, j.hashes);
   });
 
